@@ -1,0 +1,30 @@
+/* Shared between container.c (create, run, start) and container-ops.c (state, kill, delete,
+ * list): not for the CLI. */
+#ifndef SKIFF_CONTAINER_INTERNAL_H
+#define SKIFF_CONTAINER_INTERNAL_H
+
+#include "lib/container.h"
+
+/* Loads <root>/<id>: locked (exclusive) or not, with its status. */
+struct loaded_container {
+  int dirfd;
+  struct oci_state *state;
+  const char *status;
+};
+
+int container_load(const struct skiff_context *ctx, const char *id, bool lock, struct loaded_container *out,
+                   struct skiff_error *err);
+void container_unload(struct loaded_container *lc);
+
+/* Everything delete does once the container's processes are gone: poststop hooks, cgroup, state
+ * directory. */
+int container_cleanup(const struct skiff_context *ctx, const char *id, struct loaded_container *lc,
+                      struct skiff_error *err);
+
+/* poststart hooks; failures are logged as warnings. */
+void container_run_poststart(const struct oci_state *state);
+
+/* Waits up to timeout_ms for the init to exit (pidfd poll). */
+int container_wait_exit(const struct oci_state *state, int timeout_ms, struct skiff_error *err);
+
+#endif

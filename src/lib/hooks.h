@@ -1,0 +1,15 @@
+/* OCI hooks: each runs with the container's state JSON on stdin, its own args and env, and an
+ * optional timeout after which it is killed. */
+#ifndef SKIFF_HOOKS_H
+#define SKIFF_HOOKS_H
+
+#include "oci/config.h"
+#include "oci/error.h"
+
+/* Runs every hook of the list in order and stops at the first failure: "<stage> hook #<i>
+ * (<path>): exit status 3" / "... timed out after 2s". stage names the list in messages
+ * ("prestart", "createRuntime", ...). */
+int hooks_run(const struct oci_hook_list *hooks, const char *stage, const char *state_json,
+              struct skiff_error *err);
+
+#endif

@@ -1,0 +1,201 @@
+/* The container's init: everything between clone and exec, in the order of sync-protocol.h.
+ * It is single-threaded (skiff starts no threads), and reports every failure to the parent
+ * instead of printing it. */
+#include "lib/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/capabilities.h"
+#include "lib/hooks.h"
+#include "lib/namespaces.h"
+#include "lib/netlink.h"
+#include "lib/process.h"
+#include "lib/rootfs.h"
+#include "lib/sync.h"
+#include "oci/cleanup.h"
+#include "oci/state.h"
+
+/* Closes every inherited fd the init does not need (the parent's state directory, log file,
+ * ...), so that none can reach the container even by mistake. */
+static void close_inherited_fds(const struct spawn_config *sc, int sync_fd) {
+  int keep[OCI_NS_COUNT + 2], n = 0;
+  keep[n++] = sync_fd;
+  if (sc->exec_fifo_fd >= 0)
+    keep[n++] = sc->exec_fifo_fd;
+  for (int t = 0; t < OCI_NS_COUNT; t++)
+    if (sc->ns_fds[t] >= 0)
+      keep[n++] = sc->ns_fds[t];
+  for (int i = 1; i < n; i++) /* insertion sort: a handful of fds */
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned int from = 3 + (unsigned int)sc->preserve_fds;
+  for (int i = 0; i < n; i++) {
+    if ((unsigned int)keep[i] < from)
+      continue;
+    if ((unsigned int)keep[i] > from)
+      syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+    from = (unsigned int)keep[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0U, 0);
+}
+
+/* Step 4: a pid namespace made by unshare() only holds children: fork the real init. The
+ * child waits for the pipe to close (its parent has sent SYNC_PID and exited) so that the
+ * parent reads SYNC_PID before anything the new init sends. */
+static int fork_into_pid_ns(int sync_fd, struct skiff_error *err) {
+  int gate[2];
+  if (unshare(CLONE_NEWPID) < 0)
+    return skiff_fail_errno(err, errno, "unshare pid namespace");
+  if (pipe2(gate, O_CLOEXEC) < 0)
+    return skiff_fail_errno(err, errno, "pipe");
+  pid_t pid = fork();
+  if (pid < 0)
+    return skiff_fail_errno(err, errno, "fork into pid namespace");
+  if (pid > 0) {
+    struct skiff_error ignored;
+    sync_send(sync_fd, SYNC_PID, pid, &ignored);
+    _exit(0);
+  }
+  close(gate[1]);
+  char c;
+  while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+    ;
+  close(gate[0]);
+  return 0;
+}
+
+/* The state the createContainer and startContainer hooks read on stdin. */
+static char *hook_state_json(const struct spawn_config *sc, pid_t host_pid, struct skiff_error *err) {
+  const struct oci_config *c = sc->config;
+  struct oci_state st = {.oci_version = c->oci_version, .id = (char *)sc->id, .pid = host_pid,
+                         .bundle = (char *)sc->bundle, .rootfs = (char *)sc->rootfs,
+                         .annotations = c->annotations, .n_annotations = c->n_annotations};
+  return oci_state_hook_json(&st, "created", err);
+}
+
+/* Steps 1 to 6; *host_pid gets the init's pid as the host sees it. */
+static int init_namespaces(const struct spawn_config *sc, int fd, pid_t *host_pid, struct skiff_error *err) {
+  struct sync_msg msg;
+  int ns_fds[OCI_NS_COUNT];
+  memcpy(ns_fds, sc->ns_fds, sizeof ns_fds);
+  if (sync_expect(fd, SYNC_PLACED, &msg, NULL, err) < 0) /* step 1 */
+    return -1;
+  if (ns_join(ns_fds, ~(1u << OCI_NS_PID), err) < 0)
+    return -1;
+  if (sc->new_user_ns && !(sc->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
+    return skiff_fail_errno(err, errno, "unshare user namespace");
+  if (sync_send(fd, SYNC_USERNS_READY, 0, err) < 0) /* step 2 */
+    return -1;
+  if (sync_expect(fd, SYNC_IDMAP_DONE, &msg, NULL, err) < 0) /* step 3 */
+    return -1;
+  if (sc->unshare_flags && unshare((int)sc->unshare_flags) < 0)
+    return skiff_fail_errno(err, errno, "unshare namespaces");
+  if (sc->new_time_ns && ns_enter_new_time(&sc->config->linux_, err) < 0)
+    return -1;
+  if (sc->unshare_pid && fork_into_pid_ns(fd, err) < 0) /* step 4 */
+    return -1;
+  if (sync_send(fd, SYNC_NS_READY, 0, err) < 0) /* step 5 */
+    return -1;
+  if (sync_expect(fd, SYNC_NS_READY_ACK, &msg, NULL, err) < 0) /* step 6 */
+    return -1;
+  *host_pid = msg.value;
+  return 0;
+}
+
+static int init_rootfs(const struct spawn_config *sc, const char *hook_state, struct skiff_error *err) {
+  const struct oci_config *c = sc->config;
+  unsigned long created = sc->clone_flags | sc->unshare_flags;
+  if (ns_set_hostname(c, err) < 0)
+    return -1;
+  if ((created & CLONE_NEWNET) && netlink_loopback_up(err) < 0)
+    return -1;
+  if (chdir(sc->bundle) < 0)
+    return skiff_fail_errno(err, errno, "chdir to bundle %s", sc->bundle);
+  bool in_user_ns = oci_config_namespace(c, OCI_NS_USER) != NULL;
+  if (rootfs_setup(c, sc->rootfs, in_user_ns, err) < 0)
+    return -1;
+  if (hooks_run(&c->hooks.create_container, "createContainer", hook_state, err) < 0)
+    return -1;
+  if (rootfs_pivot(sc->rootfs, sc->no_pivot, err) < 0)
+    return -1;
+  if (process_apply_sysctl(&c->linux_, err) < 0)
+    return -1;
+  return rootfs_finalize(c, err);
+}
+
+static int init_process(const struct spawn_config *sc, char **exe, struct skiff_error *err) {
+  const struct oci_process *p = &sc->config->process;
+  if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
+    return -1;
+  *exe = process_find_executable(p, err);
+  if (!*exe)
+    return -1;
+  if (capabilities_apply_bounding(p, err) < 0 || process_set_user(p, err) < 0 || capabilities_apply(p, err) < 0)
+    return -1;
+  if (process_chdir_umask(p, err) < 0 || process_apply_no_new_privs(p, err) < 0)
+    return -1;
+  return process_close_fds(sc->preserve_fds, err);
+}
+
+/* create: block until `start` opens the fifo for reading. The fifo is reopened through the
+ * O_PATH fd taken on the host, since its path is not reachable from the new root. */
+static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
+  if (sc->exec_fifo_fd < 0) {
+    struct sync_msg msg;
+    return sync_expect(sync_fd, SYNC_START, &msg, NULL, err); /* step 8 */
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", sc->exec_fifo_fd);
+  cleanup_close int fifo = open(path, O_WRONLY | O_CLOEXEC);
+  if (fifo < 0)
+    return skiff_fail_errno(err, errno, "open exec fifo");
+  if (write(fifo, "0", 1) != 1)
+    return skiff_fail_errno(err, errno, "write exec fifo");
+  return 0;
+}
+
+void init_main(const struct spawn_config *sc, int sync_fd) {
+  struct skiff_error err = {0};
+  cleanup_free char *exe = NULL;
+  cleanup_free char *hook_state = NULL;
+  pid_t host_pid = 0;
+  const struct oci_hooks *hooks = &sc->config->hooks;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  /* Until exec nothing in the container may ptrace us or open /proc/<pid>/{mem,fd,exe}. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  close_inherited_fds(sc, sync_fd);
+  if (init_namespaces(sc, sync_fd, &host_pid, &err) < 0)
+    goto fail;
+  hook_state = hook_state_json(sc, host_pid, &err);
+  if (!hook_state || init_rootfs(sc, hook_state, &err) < 0 || init_process(sc, &exe, &err) < 0)
+    goto fail;
+  if (sync_send(sync_fd, SYNC_CREATED, 0, &err) < 0) /* step 7 */
+    goto fail;
+  if (wait_for_start(sc, sync_fd, &err) < 0)
+    goto fail_late;
+  if (hooks_run(&hooks->start_container, "startContainer", hook_state, &err) < 0)
+    goto fail_late;
+  /* the seccomp filter goes here, the last step before exec */
+  process_exec(&sc->config->process, exe, &err);
+  goto fail_late;
+fail:
+  sync_send_error(sync_fd, &err);
+  _exit(1);
+fail_late:
+  /* After step 7 the parent may be gone: the container's stderr is where the error goes. */
+  dprintf(STDERR_FILENO, "skiff: %s\n", err.msg);
+  _exit(127);
+}

@@ -1,0 +1,174 @@
+#include "lib/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cgroups/cgroup.h"
+#include "lib/init.h"
+#include "lib/namespaces.h"
+#include "lib/sync.h"
+#include "oci/cleanup.h"
+
+/* Decides which namespaces clone3 creates and which the init creates itself.
+ *
+ * The common case creates every namespace in clone3, so all of them belong to the new user
+ * namespace (if any) and no extra fork is needed. When the config also joins namespaces by
+ * path and involves a user namespace, those must be joined while the init still has the host's
+ * privileges, before its own user namespace exists: then the init creates the rest with
+ * unshare() after step 3, and a new pid namespace costs one fork (step 4). The cgroup namespace
+ * is always unshared by the init after step 1, so that its root is the container's cgroup. */
+static void spawn_plan(struct spawn_config *sc) {
+  const struct oci_config *c = sc->config;
+  unsigned long new_flags = 0;
+  bool joins_other = false, has_user = false;
+  for (size_t i = 0; i < c->linux_.n_namespaces; i++) {
+    const struct oci_namespace *ns = &c->linux_.namespaces[i];
+    if (ns->type == OCI_NS_USER)
+      has_user = true;
+    if (ns->path) {
+      if (ns->type != OCI_NS_PID && ns->type != OCI_NS_USER)
+        joins_other = true;
+      continue;
+    }
+    new_flags |= ns_clone_flag(ns->type);
+  }
+  const struct oci_namespace *user = oci_config_namespace(c, OCI_NS_USER);
+  bool user_path = user && user->path;
+  sc->new_user_ns = (new_flags & CLONE_NEWUSER) != 0;
+  sc->new_time_ns = (new_flags & CLONE_NEWTIME) != 0;
+  unsigned long late = new_flags & (CLONE_NEWCGROUP | CLONE_NEWTIME);
+  new_flags &= ~late;
+  if (has_user && (joins_other || user_path)) {
+    sc->clone_flags = 0;
+    sc->unshare_flags = new_flags & ~(unsigned long)CLONE_NEWPID;
+    sc->unshare_pid = (new_flags & CLONE_NEWPID) != 0;
+  } else {
+    sc->clone_flags = new_flags;
+    sc->unshare_flags = 0;
+    sc->unshare_pid = false;
+  }
+  sc->unshare_flags |= late & CLONE_NEWCGROUP;
+}
+
+/* A pid namespace given by path is entered by the parent: only children go into it, and the
+ * parent steps back to its own afterwards so that its later children (hooks) stay on the host. */
+static int enter_pid_ns_for_children(struct spawn_config *sc, int *saved_fd, struct skiff_error *err) {
+  *saved_fd = -1;
+  if (sc->ns_fds[OCI_NS_PID] < 0)
+    return 0;
+  *saved_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (*saved_fd < 0)
+    return skiff_fail_errno(err, errno, "open /proc/self/ns/pid");
+  if (setns(sc->ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0)
+    return skiff_fail_errno(err, errno, "join pid namespace");
+  return 0;
+}
+
+static pid_t clone_init(struct spawn_config *sc, int init_sync_fd, bool *placed, struct skiff_error *err) {
+  struct clone_args args = {.flags = sc->clone_flags, .exit_signal = SIGCHLD};
+  int cgfd = sc->cgroup ? cgroup_clone_fd(sc->cgroup) : -1;
+  if (cgfd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = (uint64_t)cgfd;
+  }
+  pid_t pid = syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && cgfd >= 0 && (errno == EINVAL || errno == ENOSYS || errno == E2BIG)) {
+    /* kernels before 5.7 lack CLONE_INTO_CGROUP: place by cgroup.procs instead */
+    args.flags &= ~(unsigned long long)CLONE_INTO_CGROUP;
+    args.cgroup = 0;
+    cgfd = -1;
+    pid = syscall(SYS_clone3, &args, sizeof args);
+  }
+  if (pid < 0)
+    return skiff_fail_errno(err, errno, "clone3");
+  if (pid == 0)
+    init_main(sc, init_sync_fd);
+  *placed = cgfd >= 0;
+  return pid;
+}
+
+static void kill_and_reap(pid_t pid) {
+  if (pid <= 0)
+    return;
+  kill(pid, SIGKILL);
+  while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+    ;
+}
+
+/* Step 4: the init that unshared its pid namespace forked the real init and exits. */
+static int adopt_forked_init(pid_t *pid, const struct sync_msg *msg) {
+  pid_t middle = *pid;
+  *pid = msg->value;
+  while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return 0;
+}
+
+static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, bool placed, struct skiff_error *err) {
+  struct sync_msg msg;
+  /* step 1 */
+  if (sc->cgroup && !placed && cgroup_enter(sc->cgroup, *pid, err) < 0)
+    return -1;
+  if (sync_send(fd, SYNC_PLACED, 0, err) < 0)
+    return -1;
+  /* step 2 -> 3 */
+  if (sync_expect(fd, SYNC_USERNS_READY, &msg, NULL, err) < 0)
+    return -1;
+  if (sc->new_user_ns && ns_write_id_maps(*pid, &sc->config->linux_, err) < 0)
+    return -1;
+  if (sync_send(fd, SYNC_IDMAP_DONE, 0, err) < 0)
+    return -1;
+  /* step 4 (optional), then 5 */
+  if (sync_recv(fd, &msg, NULL, err) < 0)
+    return -1;
+  if (msg.type == SYNC_PID) {
+    adopt_forked_init(pid, &msg);
+    if (sync_expect(fd, SYNC_NS_READY, &msg, NULL, err) < 0)
+      return -1;
+  } else if (msg.type != SYNC_NS_READY) {
+    return skiff_fail(err, EPROTO, "sync: unexpected message %u before ns-ready", msg.type);
+  }
+  /* step 5: prestart and createRuntime hooks */
+  if (sc->on_namespaces_ready && sc->on_namespaces_ready(sc, *pid, err) < 0)
+    return -1;
+  /* step 6 carries the init's host pid, which the hooks it runs see in the state */
+  if (sync_send(fd, SYNC_NS_READY_ACK, *pid, err) < 0)
+    return -1;
+  /* step 7 */
+  return sync_expect(fd, SYNC_CREATED, &msg, NULL, err);
+}
+
+int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct skiff_error *err) {
+  int fds[2];
+  spawn_plan(sc);
+  if (sync_socketpair(fds, err) < 0)
+    return -1;
+  cleanup_close int parent_fd = fds[0];
+  cleanup_close int init_fd = fds[1];
+  cleanup_close int saved_pidns = -1;
+  if (enter_pid_ns_for_children(sc, &saved_pidns, err) < 0)
+    return -1;
+  bool placed = false;
+  pid_t pid = clone_init(sc, init_fd, &placed, err);
+  if (saved_pidns >= 0 && setns(saved_pidns, CLONE_NEWPID) < 0 && pid > 0) {
+    kill_and_reap(pid);
+    return skiff_fail_errno(err, errno, "return to the host pid namespace");
+  }
+  if (pid < 0)
+    return -1;
+  close(steal_fd(&init_fd));
+  if (parent_steps(sc, parent_fd, &pid, placed, err) < 0) {
+    kill_and_reap(pid);
+    return -1;
+  }
+  result->pid = pid;
+  result->sync_fd = steal_fd(&parent_fd);
+  return 0;
+}

@@ -1,0 +1,46 @@
+/* The parent side of container creation: clone3 into the namespaces and cgroup, then the
+ * parent's half of every step of sync-protocol.h up to SYNC_CREATED. */
+#ifndef SKIFF_SPAWN_H
+#define SKIFF_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "oci/error.h"
+
+struct cgroup;
+
+/* Everything the init needs crosses clone as this struct: the child is a copy of the parent's
+ * memory, so nothing is serialized or parsed twice. */
+struct spawn_config {
+  const char *id;
+  const struct oci_config *config;
+  const char *bundle; /* absolute; init's cwd while it resolves relative mount sources */
+  const char *rootfs; /* absolute */
+  int exec_fifo_fd; /* create: O_PATH fd of <state>/exec.fifo the init blocks on; run: -1 */
+  bool no_pivot;
+  int preserve_fds;
+  int ns_fds[OCI_NS_COUNT]; /* namespaces joined by path, -1 elsewhere */
+  struct cgroup *cgroup; /* NULL: no cgroup */
+  /* step 5, in the parent: prestart and createRuntime hooks; may be NULL */
+  int (*on_namespaces_ready)(struct spawn_config *sc, pid_t pid, struct skiff_error *err);
+  void *opaque; /* for on_namespaces_ready */
+  /* filled by spawn_plan(): */
+  unsigned long clone_flags; /* CLONE_NEW* given to clone3 */
+  unsigned long unshare_flags; /* CLONE_NEW* the init creates itself after step 3 */
+  bool new_user_ns; /* the user namespace is new (maps to write) */
+  bool unshare_pid; /* new pid ns entered with unshare + fork (step 4) */
+  bool new_time_ns;
+};
+
+struct spawn_result {
+  pid_t pid; /* host pid of the container's init */
+  int sync_fd; /* parent's end of the socket, still open (run sends step 8 on it) */
+};
+
+/* Runs steps 1..7. On failure the init is killed and reaped; the caller removes the cgroup and
+ * the state directory. */
+int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct skiff_error *err);
+
+#endif

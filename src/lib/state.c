@@ -1,0 +1,165 @@
+#include "lib/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cgroups/cgroup.h"
+#include "lib/utils.h"
+#include "oci/cleanup.h"
+
+static int mkdir_parents(const char *path, mode_t mode) {
+  char buf[PATH_MAX];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(buf, mode) < 0 && errno != EEXIST)
+      return -1;
+    *p = '/';
+  }
+  if (mkdir(buf, mode) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+static int open_root(const char *root, bool create, struct skiff_error *err) {
+  int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create) {
+    if (mkdir_parents(root, 0711) < 0)
+      return skiff_fail_errno(err, errno, "create state root %s", root);
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "open state root %s", root);
+  return fd;
+}
+
+/* Removes what a dead create left behind: the files it makes, then the directory. */
+static void remove_entries(int dirfd) {
+  static const char *const names[] = {STATE_FILE, EXEC_FIFO};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    unlinkat(dirfd, names[i], 0);
+  cleanup_closedir DIR *d = fdopendir(dup(dirfd));
+  if (!d)
+    return;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (e->d_name[0] == '.' && e->d_name[1] != '\0' && strcmp(e->d_name, ".."))
+      unlinkat(dirfd, e->d_name, 0); /* temp files of write_file_atomic */
+}
+
+int state_dir_create(const char *root, const char *id, struct skiff_error *err) {
+  cleanup_close int rootfd = open_root(root, true, err);
+  if (rootfd < 0)
+    return -1;
+  bool reclaimed = false;
+  if (mkdirat(rootfd, id, 0700) < 0) {
+    if (errno != EEXIST)
+      return skiff_fail_errno(err, errno, "create state directory %s/%s", root, id);
+    reclaimed = true;
+  }
+  cleanup_close int dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (dirfd < 0)
+    return skiff_fail_errno(err, errno, "open state directory %s/%s", root, id);
+  if (flock(dirfd, LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK)
+      return skiff_fail(err, EEXIST, "container with id exists: %s", id);
+    return skiff_fail_errno(err, errno, "lock %s/%s", root, id);
+  }
+  if (reclaimed) {
+    if (faccessat(dirfd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+      return skiff_fail(err, EEXIST, "container with id exists: %s", id);
+    remove_entries(dirfd);
+  }
+  return steal_fd(&dirfd);
+}
+
+int state_dir_open_unlocked(const char *root, const char *id, struct skiff_error *err) {
+  cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dirfd = rootfd < 0 ? -1 : openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (dirfd < 0) {
+    if (errno == ENOENT)
+      return skiff_fail(err, ENOENT, "container does not exist");
+    return skiff_fail_errno(err, errno, "open state directory %s/%s", root, id);
+  }
+  return dirfd;
+}
+
+int state_dir_open(const char *root, const char *id, struct skiff_error *err) {
+  cleanup_close int dirfd = state_dir_open_unlocked(root, id, err);
+  if (dirfd < 0)
+    return -1;
+  if (flock(dirfd, LOCK_EX) < 0)
+    return skiff_fail_errno(err, errno, "lock %s/%s", root, id);
+  /* A create that died before writing state.json left only an empty directory. */
+  if (faccessat(dirfd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    return skiff_fail(err, ENOENT, "container does not exist");
+  return steal_fd(&dirfd);
+}
+
+int state_write(int dirfd, const struct oci_state *state, struct skiff_error *err) {
+  cleanup_free char *json = oci_state_to_json(state, NULL, true, err);
+  if (!json)
+    return -1;
+  return write_file_atomic(dirfd, STATE_FILE, json, strlen(json), 0600, err);
+}
+
+struct oci_state *state_read(int dirfd, bool *creating, struct skiff_error *err) {
+  size_t len;
+  if (creating)
+    *creating = false;
+  cleanup_free char *json = read_file_at(dirfd, STATE_FILE, &len, err);
+  if (!json) {
+    if (err->code != ENOENT)
+      return NULL;
+    /* No state yet: a create in progress holds the lock; otherwise a create died. */
+    cleanup_close int probe = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (creating && probe >= 0 && flock(probe, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+      *creating = true;
+      return NULL;
+    }
+    skiff_fail(err, ENOENT, "container does not exist");
+    return NULL;
+  }
+  return oci_state_parse(json, len, STATE_FILE, err);
+}
+
+int state_dir_remove(const char *root, const char *id, int dirfd, struct skiff_error *err) {
+  remove_entries(dirfd);
+  cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return skiff_fail_errno(err, errno, "open state root %s", root);
+  if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return skiff_fail_errno(err, errno, "remove state directory %s/%s", root, id);
+  return 0;
+}
+
+bool state_init_alive(const struct oci_state *state) {
+  uint64_t start;
+  char letter;
+  if (state->pid <= 0 || proc_start_time(state->pid, &start, &letter) < 0)
+    return false;
+  return start == state->pid_start_time && letter != 'Z' && letter != 'X';
+}
+
+const char *state_status(int dirfd, const struct oci_state *state) {
+  if (!state_init_alive(state))
+    return "stopped";
+  if (faccessat(dirfd, EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return "created";
+  bool frozen = false;
+  struct skiff_error ignored;
+  if (state->cgroup_path && cgroup_is_frozen(state->cgroup_path, &frozen, &ignored) == 0 && frozen)
+    return "paused";
+  return "running";
+}

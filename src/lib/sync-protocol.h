@@ -1,0 +1,62 @@
+/* The conversation between skiff (the parent) and the container's init, over a SOCK_SEQPACKET
+ * socketpair. Every message is one struct sync_msg; the table below is the only order in which
+ * they may be sent. Both sides cite the step numbers ("step 3") in comments where they act.
+ *
+ * | step | direction       | type                 | what has happened / what the receiver does next        |
+ * |------|-----------------|----------------------|--------------------------------------------------------|
+ * |  1   | parent -> init  | SYNC_PLACED          | the parent has put the new process in its cgroups      |
+ * |      |                 |                      | (clone3 CLONE_INTO_CGROUP on v2, cgroup.procs on v1);  |
+ * |      |                 |                      | init does nothing before it reads this.                |
+ * |  2   | init -> parent  | SYNC_USERNS_READY    | init has joined the namespaces given by path and       |
+ * |      |                 |                      | created or joined its user namespace. The parent       |
+ * |      |                 |                      | writes uid_map/gid_map when the user ns is new.        |
+ * |  3   | parent -> init  | SYNC_IDMAP_DONE      | maps written; init may act as root in its user ns and  |
+ * |      |                 |                      | creates its remaining namespaces (cgroup ns last, so   |
+ * |      |                 |                      | it is rooted at the cgroup of step 1).                 |
+ * |  4   | init -> parent  | SYNC_PID             | only when a new pid namespace had to be entered by     |
+ * |      |                 |                      | unshare+fork: value = host pid of the new init; the    |
+ * |      |                 |                      | process that sent it exits, the parent adopts the pid. |
+ * |  5   | init -> parent  | SYNC_NS_READY        | every namespace is set up. The parent runs             |
+ * |      |                 |                      | createRuntime hooks (and prestart) now.                |
+ * |  6   | parent -> init  | SYNC_NS_READY_ACK    | init builds the rootfs, runs createContainer hooks,    |
+ * |      |                 |                      | pivots, and applies the process settings.              |
+ * |  7   | init -> parent  | SYNC_CREATED         | init is ready to exec and waits: on the exec fifo for  |
+ * |      |                 |                      | `start` (create), or for step 8 (run). The parent      |
+ * |      |                 |                      | writes state.json and the pid file.                    |
+ * |  8   | parent -> init  | SYNC_START           | run only: exec now (the parent closes its end; init    |
+ * |      |                 |                      | also execs when it reads EOF after SYNC_START).        |
+ * |  E   | init -> parent  | SYNC_ERROR           | instead of any init step: errno in value, the message  |
+ * |      |                 |                      | in text. The parent prints it and cleans up; init      |
+ * |      |                 |                      | exits.                                                 |
+ * |  T   | init -> parent  | SYNC_TERMINAL        | process.terminal: the pty master travels as an         |
+ * |      |                 |                      | SCM_RIGHTS fd before step 7.                           |
+ *
+ * The parent answers every init step or closes the socket; init treats EOF as "abort" and
+ * exits without running anything from the config. */
+#ifndef SKIFF_SYNC_PROTOCOL_H
+#define SKIFF_SYNC_PROTOCOL_H
+
+#include <stdint.h>
+
+enum sync_type {
+  SYNC_PLACED = 1,
+  SYNC_USERNS_READY = 2,
+  SYNC_IDMAP_DONE = 3,
+  SYNC_PID = 4,
+  SYNC_NS_READY = 5,
+  SYNC_NS_READY_ACK = 6,
+  SYNC_CREATED = 7,
+  SYNC_START = 8,
+  SYNC_ERROR = 100,
+  SYNC_TERMINAL = 101,
+};
+
+#define SYNC_TEXT_MAX 1024
+
+struct sync_msg {
+  uint32_t type; /* enum sync_type */
+  int32_t value; /* SYNC_PID: the pid; SYNC_ERROR: errno */
+  char text[SYNC_TEXT_MAX]; /* SYNC_ERROR: the message, NUL-terminated */
+};
+
+#endif

@@ -1,0 +1,156 @@
+#include "lib/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "oci/cleanup.h"
+
+char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err) {
+  cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    skiff_fail_errno(err, errno, "open %s", name);
+    return NULL;
+  }
+  size_t cap = 4096, used = 0;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    cap = (size_t)st.st_size + 1;
+  cleanup_free char *buf = malloc(cap);
+  if (!buf) {
+    skiff_fail_errno(err, errno, "read %s", name);
+    return NULL;
+  }
+  for (;;) {
+    if (used + 1 >= cap) {
+      char *bigger = realloc(buf, cap * 2);
+      if (!bigger) {
+        skiff_fail_errno(err, errno, "read %s", name);
+        return NULL;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+    ssize_t n = read(fd, buf + used, cap - used - 1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      skiff_fail_errno(err, errno, "read %s", name);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    used += (size_t)n;
+  }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  return steal_pointer(&buf);
+}
+
+int write_file_at(int dirfd, const char *name, const char *data, size_t len, struct skiff_error *err) {
+  cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "open %s", name);
+  ssize_t n = write(fd, data, len);
+  if (n < 0)
+    return skiff_fail_errno(err, errno, "write %s", name);
+  if ((size_t)n != len)
+    return skiff_fail(err, EIO, "write %s: short write", name);
+  return 0;
+}
+
+int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                      struct skiff_error *err) {
+  char tmp[256];
+  snprintf(tmp, sizeof tmp, ".%s.%d", name, getpid());
+  cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "create %s", tmp);
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = write(fd, data + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      unlinkat(dirfd, tmp, 0);
+      return skiff_fail_errno(err, saved, "write %s", tmp);
+    }
+    done += (size_t)n;
+  }
+  if (renameat(dirfd, tmp, dirfd, name) < 0) {
+    int saved = errno;
+    unlinkat(dirfd, tmp, 0);
+    return skiff_fail_errno(err, saved, "rename %s", name);
+  }
+  return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *start_time, char *state_letter) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* comm may contain spaces and parentheses: fields restart after the last ')' */
+  char *p = strrchr(buf, ')');
+  if (!p || p[1] != ' ')
+    return -1;
+  p += 2;
+  if (state_letter)
+    *state_letter = *p;
+  for (int field = 3; field < 22; field++) {
+    p = strchr(p, ' ');
+    if (!p)
+      return -1;
+    p++;
+  }
+  *start_time = strtoull(p, NULL, 10);
+  return 0;
+}
+
+void format_rfc3339_nano(char *buf, size_t size) {
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  snprintf(frac, sizeof frac, ".%09ld", ts.tv_nsec);
+  size_t flen = strlen(frac);
+  while (flen > 1 && frac[flen - 1] == '0')
+    frac[--flen] = '\0';
+  if (flen == 1)
+    frac[0] = '\0';
+  snprintf(buf + n, size - n, "%sZ", frac);
+}
+
+char *xasprintf(const char *fmt, ...) {
+  char *s;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vasprintf(&s, fmt, ap);
+  va_end(ap);
+  return n < 0 ? NULL : s;
+}
+
+int fd_move_above(int fd, int min_fd, struct skiff_error *err) {
+  if (fd >= min_fd)
+    return fd;
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, min_fd);
+  if (moved < 0)
+    return skiff_fail_errno(err, errno, "fcntl F_DUPFD_CLOEXEC");
+  close(fd);
+  return moved;
+}

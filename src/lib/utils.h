@@ -1,0 +1,34 @@
+/* Small file and process helpers shared by the rooms of src/lib/. */
+#ifndef SKIFF_UTILS_H
+#define SKIFF_UTILS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oci/error.h"
+
+/* Reads a whole file relative to dirfd (AT_FDCWD for paths); NUL-terminated, length in *len. */
+char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err);
+
+/* Writes data to dirfd/name (which must exist: /proc and /sys files) in one write(). */
+int write_file_at(int dirfd, const char *name, const char *data, size_t len, struct skiff_error *err);
+
+/* Replaces dirfd/name atomically: a temp file in the same directory, fsync-less write, rename. */
+int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                      struct skiff_error *err);
+
+/* Field 22 (starttime) and field 3 (state letter) of /proc/<pid>/stat. -1 when the process is gone. */
+int proc_start_time(pid_t pid, uint64_t *start_time, char *state_letter);
+
+/* "2026-11-25T18:01:27.123456789Z" (Go's RFC3339Nano, trailing zeros trimmed) of now, UTC. */
+void format_rfc3339_nano(char *buf, size_t size);
+
+/* asprintf that returns NULL on failure instead of an undefined pointer. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Moves fd to a number >= min_fd (close-on-exec), closing the old one; returns the new fd. */
+int fd_move_above(int fd, int min_fd, struct skiff_error *err);
+
+#endif
