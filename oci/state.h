@@ -27,8 +27,9 @@ struct oci_state {
 
 /* Serializes the state. with_status: the status string to print ("created", ...), included
  * as runc does; internal: include skiff's own fields (for the state file), otherwise only
- * runc's fields in runc's order with two-space indentation (what `skiff state` prints).
- * Returns a malloc'd NUL-terminated string, or NULL with err set. */
+ * runc's fields in runc's order with two-space indentation (what `skiff state` prints; like
+ * runc, no final newline). With internal, status may be NULL (not written) and the output is
+ * one compact line. Returns a malloc'd NUL-terminated string, or NULL with err set. */
 char *oci_state_to_json(const struct oci_state *state, const char *status, bool internal,
                         struct skiff_error *err);
 
@@ -43,7 +44,8 @@ void oci_state_free(struct oci_state *state);
 
 /* The config.json that `skiff spec` writes (runc's default; rootless adds a user namespace,
  * uid/gid mappings for the given host ids, no network namespace and ro bind of /sys as runc
- * does). Returns a malloc'd string ending in a newline. */
+ * does). Returns a malloc'd string without a final newline, byte for byte what runc writes
+ * (runc's config.json ends in "}"); NULL when out of memory. */
 char *oci_spec_default(bool rootless, uint32_t host_uid, uint32_t host_gid);
 
 #endif

@@ -69,6 +69,8 @@ char *container_state_json(const struct skiff_context *ctx, const char *id, stru
   struct loaded_container lc;
   if (container_load(ctx, id, false, &lc, err) < 0)
     return NULL;
+  if (!strcmp(lc.status, "stopped"))
+    lc.state->pid = 0; /* as runc: a stopped container has no process */
   char *json = oci_state_to_json(lc.state, lc.status, false, err);
   container_unload(&lc);
   return json;
@@ -108,7 +110,7 @@ int container_kill(const struct skiff_context *ctx, const char *id, int signal, 
   int ret = 0;
   if (!strcmp(lc.status, "stopped")) {
     ret = skiff_fail(err, ESRCH, "container not running");
-  } else if (all && lc.state->cgroup_path && !lc.state->new_pid_ns) {
+  } else if (all && lc.state->cgroup_path) {
     ret = cgroup_kill_all(lc.state->cgroup_path, signal, err);
   } else {
     cleanup_close int pidfd = open_init_pidfd(lc.state, err);
@@ -162,7 +164,7 @@ static int kill_for_delete(struct loaded_container *lc, struct skiff_error *err)
 int container_delete(const struct skiff_context *ctx, const char *id, bool force, struct skiff_error *err) {
   struct loaded_container lc;
   if (container_load(ctx, id, true, &lc, err) < 0)
-    return -1;
+    return force && err->code == ENOENT ? 0 : -1; /* engines delete --force what may be gone */
   int ret = 0;
   bool stopped = !strcmp(lc.status, "stopped");
   if (!stopped && !force && strcmp(lc.status, "created"))

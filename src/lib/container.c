@@ -213,6 +213,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   l->sc.bundle = l->bundle;
   l->sc.rootfs = l->rootfs;
   l->sc.no_pivot = opts->no_pivot;
+  l->sc.no_new_keyring = opts->no_new_keyring;
   l->sc.preserve_fds = opts->preserve_fds;
   l->sc.cgroup = l->cgroup;
   l->sc.id = l->id;

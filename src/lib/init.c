@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -113,10 +114,26 @@ static int init_namespaces(const struct spawn_config *sc, int fd, pid_t *host_pi
   return 0;
 }
 
+/* A session keyring of its own, so the container cannot see or use the keys of the caller's
+ * session. Kernels without keyrings (ENOSYS) simply have nothing to leak. */
+static int join_session_keyring(const struct spawn_config *sc, struct skiff_error *err) {
+  char name[1100];
+  if (sc->no_new_keyring)
+    return 0;
+  snprintf(name, sizeof name, "_ses.%s", sc->id);
+  long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+  if (key < 0 && errno != ENOSYS)
+    return skiff_fail_errno(err, errno, "join session keyring");
+  /* possessor and owner keep every right; group and others get none */
+  if (key >= 0 && syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x3f3f0000, 0, 0) < 0 && errno != ENOSYS)
+    return skiff_fail_errno(err, errno, "set session keyring permissions");
+  return 0;
+}
+
 static int init_rootfs(const struct spawn_config *sc, const char *hook_state, struct skiff_error *err) {
   const struct oci_config *c = sc->config;
   unsigned long created = sc->clone_flags | sc->unshare_flags;
-  if (ns_set_hostname(c, err) < 0)
+  if (join_session_keyring(sc, err) < 0 || ns_set_hostname(c, err) < 0)
     return -1;
   if ((created & CLONE_NEWNET) && netlink_loopback_up(err) < 0)
     return -1;
@@ -134,16 +151,22 @@ static int init_rootfs(const struct spawn_config *sc, const char *hook_state, st
   return rootfs_finalize(c, err);
 }
 
-static int init_process(const struct spawn_config *sc, char **exe, struct skiff_error *err) {
+/* The executable is looked up as the final user from the final cwd, as execvp would; the
+ * environment (HOME from the container's /etc/passwd) is built before the seccomp filter could
+ * stand in the way of reading it. */
+static int init_process(const struct spawn_config *sc, char **exe, char ***envp, struct skiff_error *err) {
   const struct oci_process *p = &sc->config->process;
   if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
     return -1;
-  *exe = process_find_executable(p, err);
-  if (!*exe)
+  *envp = process_build_env(p, err);
+  if (!*envp)
     return -1;
   if (capabilities_apply_bounding(p, err) < 0 || process_set_user(p, err) < 0 || capabilities_apply(p, err) < 0)
     return -1;
   if (process_chdir_umask(p, err) < 0 || process_apply_no_new_privs(p, err) < 0)
+    return -1;
+  *exe = process_find_executable(p, err);
+  if (!*exe)
     return -1;
   return process_close_fds(sc->preserve_fds, err);
 }
@@ -169,6 +192,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   struct skiff_error err = {0};
   cleanup_free char *exe = NULL;
   cleanup_free char *hook_state = NULL;
+  cleanup_free char **envp = NULL;
   pid_t host_pid = 0;
   const struct oci_hooks *hooks = &sc->config->hooks;
   sigset_t none;
@@ -180,7 +204,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   if (init_namespaces(sc, sync_fd, &host_pid, &err) < 0)
     goto fail;
   hook_state = hook_state_json(sc, host_pid, &err);
-  if (!hook_state || init_rootfs(sc, hook_state, &err) < 0 || init_process(sc, &exe, &err) < 0)
+  if (!hook_state || init_rootfs(sc, hook_state, &err) < 0 || init_process(sc, &exe, &envp, &err) < 0)
     goto fail;
   if (sync_send(sync_fd, SYNC_CREATED, 0, &err) < 0) /* step 7 */
     goto fail;
@@ -189,7 +213,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   if (hooks_run(&hooks->start_container, "startContainer", hook_state, &err) < 0)
     goto fail_late;
   /* the seccomp filter goes here, the last step before exec */
-  process_exec(&sc->config->process, exe, &err);
+  process_exec_env(&sc->config->process, exe, envp, &err);
   goto fail_late;
 fail:
   sync_send_error(sync_fd, &err);

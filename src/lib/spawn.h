@@ -20,6 +20,7 @@ struct spawn_config {
   const char *rootfs; /* absolute */
   int exec_fifo_fd; /* create: O_PATH fd of <state>/exec.fifo the init blocks on; run: -1 */
   bool no_pivot;
+  bool no_new_keyring; /* keep the caller's session keyring instead of a fresh one */
   int preserve_fds;
   int ns_fds[OCI_NS_COUNT]; /* namespaces joined by path, -1 elsewhere */
   struct cgroup *cgroup; /* NULL: no cgroup */

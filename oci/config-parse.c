@@ -1,0 +1,238 @@
+/* config.json: the top level, root, mounts, hooks and annotations; the entry points. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oci/cleanup.h"
+#include "oci/config-internal.h"
+
+static int parse_id_mapping(struct json_ctx *c, uint32_t obj, void *item) {
+  struct oci_id_mapping *m = item;
+  if (json_get_u32(c, obj, "containerID", &m->container_id, JSON_REQUIRED) < 0 ||
+      json_get_u32(c, obj, "hostID", &m->host_id, JSON_REQUIRED) < 0 ||
+      json_get_u32(c, obj, "size", &m->size, JSON_REQUIRED) < 0)
+    return -1;
+  if (m->size == 0)
+    return json_fail_key(c, "size", "must be greater than zero");
+  return 0;
+}
+
+int oci_parse_id_mappings(struct json_ctx *c, uint32_t obj, const char *key, struct oci_id_mapping **out,
+                          size_t *n) {
+  return json_get_object_array(c, obj, key, sizeof **out, out, n, parse_id_mapping, JSON_OPTIONAL);
+}
+
+static int parse_root(struct json_ctx *c, uint32_t obj, struct oci_config *config) {
+  uint32_t node;
+  size_t mark;
+  int r = json_enter_object(c, obj, "root", &node, &mark, JSON_OPTIONAL);
+  if (r <= 0)
+    return r;
+  if (json_get_string(c, node, "path", &config->root.path, JSON_REQUIRED) < 0 ||
+      json_get_bool(c, node, "readonly", &config->root.readonly, JSON_OPTIONAL) < 0)
+    return -1;
+  config->has_root = true;
+  json_path_pop(c, mark);
+  return 0;
+}
+
+static int parse_mount(struct json_ctx *c, uint32_t obj, void *item) {
+  struct oci_mount *m = item;
+  if (json_get_string(c, obj, "destination", &m->destination, JSON_REQUIRED) < 0 ||
+      json_check_absolute(c, "destination", m->destination) < 0 ||
+      json_get_string(c, obj, "type", &m->type, JSON_OPTIONAL) < 0 ||
+      json_get_string(c, obj, "source", &m->source, JSON_OPTIONAL) < 0 ||
+      json_get_strv(c, obj, "options", &m->options, JSON_OPTIONAL) < 0 ||
+      oci_parse_id_mappings(c, obj, "uidMappings", &m->uid_mappings, &m->n_uid_mappings) < 0 ||
+      oci_parse_id_mappings(c, obj, "gidMappings", &m->gid_mappings, &m->n_gid_mappings) < 0)
+    return -1;
+  if (m->n_uid_mappings && !m->n_gid_mappings)
+    return json_fail(c, "uidMappings without gidMappings");
+  if (m->n_gid_mappings && !m->n_uid_mappings)
+    return json_fail(c, "gidMappings without uidMappings");
+  return 0;
+}
+
+static int parse_hook(struct json_ctx *c, uint32_t obj, void *item) {
+  struct oci_hook *h = item;
+  if (json_get_string(c, obj, "path", &h->path, JSON_REQUIRED) < 0 ||
+      json_check_absolute(c, "path", h->path) < 0 ||
+      json_get_strv(c, obj, "args", &h->args, JSON_OPTIONAL) < 0 ||
+      json_get_strv(c, obj, "env", &h->env, JSON_OPTIONAL) < 0)
+    return -1;
+  uint32_t node = json_member(c, obj, "timeout");
+  if (node) {
+    size_t mark = json_path_key(c, "timeout");
+    int64_t v;
+    if (json_node_i64(c, node, INT32_MIN, INT32_MAX, "an integer", &v) < 0)
+      return -1;
+    if (v <= 0)
+      return json_fail(c, "must be greater than zero, got %lld", (long long)v);
+    h->timeout = (int)v;
+    h->has_timeout = true;
+    json_path_pop(c, mark);
+  }
+  return 0;
+}
+
+int oci_parse_hook_list(struct json_ctx *c, uint32_t obj, const char *key, struct oci_hook_list *list) {
+  return json_get_object_array(c, obj, key, sizeof *list->v, &list->v, &list->n, parse_hook, JSON_OPTIONAL);
+}
+
+static int parse_hooks(struct json_ctx *c, uint32_t obj, struct oci_hooks *hooks) {
+  uint32_t node;
+  size_t mark;
+  int r = json_enter_object(c, obj, "hooks", &node, &mark, JSON_OPTIONAL);
+  if (r <= 0)
+    return r;
+  if (oci_parse_hook_list(c, node, "prestart", &hooks->prestart) < 0 ||
+      oci_parse_hook_list(c, node, "createRuntime", &hooks->create_runtime) < 0 ||
+      oci_parse_hook_list(c, node, "createContainer", &hooks->create_container) < 0 ||
+      oci_parse_hook_list(c, node, "startContainer", &hooks->start_container) < 0 ||
+      oci_parse_hook_list(c, node, "poststart", &hooks->poststart) < 0 ||
+      oci_parse_hook_list(c, node, "poststop", &hooks->poststop) < 0)
+    return -1;
+  json_path_pop(c, mark);
+  return 0;
+}
+
+static int parse_config(struct json_ctx *c, struct oci_config *config) {
+  const uint32_t top = 0;
+  if (json_expect_object(c, top) < 0)
+    return -1;
+  if (json_get_string(c, top, "ociVersion", &config->oci_version, JSON_REQUIRED) < 0 ||
+      parse_root(c, top, config) < 0)
+    return -1;
+
+  uint32_t node;
+  size_t mark;
+  int r = json_enter_object(c, top, "process", &node, &mark, JSON_OPTIONAL);
+  if (r < 0)
+    return -1;
+  if (r > 0) {
+    config->has_process = true;
+    if (oci_parse_process(c, node, &config->process) < 0)
+      return -1;
+    json_path_pop(c, mark);
+  }
+
+  if (json_get_string(c, top, "hostname", &config->hostname, JSON_OPTIONAL) < 0 ||
+      json_get_string(c, top, "domainname", &config->domainname, JSON_OPTIONAL) < 0 ||
+      json_get_object_array(c, top, "mounts", sizeof *config->mounts, &config->mounts, &config->n_mounts,
+                            parse_mount, JSON_OPTIONAL) < 0 ||
+      parse_hooks(c, top, &config->hooks) < 0 ||
+      json_get_kv(c, top, "annotations", &config->annotations, &config->n_annotations) < 0)
+    return -1;
+
+  r = json_enter_object(c, top, "linux", &node, &mark, JSON_OPTIONAL);
+  if (r < 0)
+    return -1;
+  if (r > 0) {
+    config->has_linux = true;
+    if (oci_parse_linux(c, node, &config->linux_) < 0)
+      return -1;
+    json_path_pop(c, mark);
+  }
+  return 0;
+}
+
+struct oci_config *oci_config_parse(const char *json, size_t len, const char *source,
+                                    struct skiff_error *err) {
+  struct json_doc doc;
+  if (json_doc_parse(&doc, json, len, source, err) < 0)
+    return NULL;
+  struct json_ctx c;
+  json_ctx_init(&c, &doc, source, err);
+  struct oci_config *config = calloc(1, sizeof *config);
+  if (!config)
+    json_oom(&c);
+  else if (parse_config(&c, config) < 0) {
+    oci_config_free(config);
+    config = NULL;
+  }
+  json_doc_free(&doc);
+  return config;
+}
+
+struct oci_process *oci_process_parse(const char *json, size_t len, const char *source,
+                                      struct skiff_error *err) {
+  struct json_doc doc;
+  if (json_doc_parse(&doc, json, len, source, err) < 0)
+    return NULL;
+  struct json_ctx c;
+  json_ctx_init(&c, &doc, source, err);
+  struct oci_process *process = calloc(1, sizeof *process);
+  if (!process)
+    json_oom(&c);
+  else if (json_expect_object(&c, 0) < 0 || oci_parse_process(&c, 0, process) < 0) {
+    oci_process_free(process);
+    process = NULL;
+  }
+  json_doc_free(&doc);
+  return process;
+}
+
+/* Reads a whole regular file in one go when its size is known, growing otherwise. */
+static char *read_file(const char *path, size_t *len, const char *source, struct skiff_error *err) {
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    skiff_fail_errno(err, errno, "%s", source);
+    return NULL;
+  }
+  size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+  cleanup_free char *buf = malloc(cap);
+  size_t n = 0;
+  if (!buf) {
+    skiff_fail(err, ENOMEM, "%s: out of memory", source);
+    return NULL;
+  }
+  for (;;) {
+    if (n == cap) {
+      char *bigger = realloc(buf, cap * 2);
+      if (!bigger) {
+        skiff_fail(err, ENOMEM, "%s: out of memory", source);
+        return NULL;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      skiff_fail_errno(err, errno, "%s", source);
+      return NULL;
+    }
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  *len = n;
+  return steal_pointer(&buf);
+}
+
+struct oci_config *oci_config_parse_file(const char *path, const char *source, struct skiff_error *err) {
+  size_t len;
+  cleanup_free char *json = read_file(path, &len, source, err);
+  if (!json)
+    return NULL;
+  return oci_config_parse(json, len, source, err);
+}
+
+const struct oci_namespace *oci_config_namespace(const struct oci_config *config, enum oci_ns_type type) {
+  for (size_t i = 0; i < config->linux_.n_namespaces; i++)
+    if (config->linux_.namespaces[i].type == type)
+      return &config->linux_.namespaces[i];
+  return NULL;
+}
+
+const char *oci_config_annotation(const struct oci_config *config, const char *key) {
+  for (size_t i = 0; i < config->n_annotations; i++)
+    if (strcmp(config->annotations[i].key, key) == 0)
+      return config->annotations[i].value;
+  return NULL;
+}
