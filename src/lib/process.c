@@ -1,0 +1,392 @@
+#include "lib/process.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "oci/cleanup.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "additional_gids is passed to setgroups as is");
+
+static int is_procfs(int fd) {
+  struct statfs st;
+  if (fstatfs(fd, &st) < 0)
+    return -1;
+  return st.f_type == PROC_SUPER_MAGIC;
+}
+
+static int write_all(int fd, const char *data, size_t len) {
+  ssize_t n = write(fd, data, len);
+  if (n < 0)
+    return -1;
+  if ((size_t)n != len) {
+    errno = EIO;
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- sysctl ----------------------------------------------------------- */
+
+/* Maps a sysctl key to its path under /proc/sys. Rejects keys whose components are empty, "."
+ * or "..", so that nothing can name a file outside /proc/sys. */
+static int sysctl_key_to_path(const char *key, char *path, size_t size) {
+  size_t len = strlen(key);
+  if (len == 0 || len >= size)
+    return -1;
+  /* sysctl(8): when the first separator is '/', '.' is a literal dot (and stays); when it is
+   * '.', '.' separates and '/' stands for a literal dot. */
+  size_t first_sep = strcspn(key, "./");
+  bool slash_form = key[first_sep] == '/';
+  for (size_t i = 0; i <= len; i++) {
+    char c = key[i];
+    if (!slash_form && c == '.')
+      c = '/';
+    else if (!slash_form && c == '/')
+      c = '.';
+    path[i] = c;
+  }
+  for (const char *comp = path;;) {
+    size_t n = strcspn(comp, "/");
+    if (n == 0 || (n == 1 && comp[0] == '.') || (n == 2 && comp[0] == '.' && comp[1] == '.'))
+      return -1;
+    if (!comp[n])
+      return 0;
+    comp += n + 1;
+  }
+}
+
+static int open_beneath(int dirfd, const char *path, int flags) {
+  struct open_how how = {
+      .flags = flags | O_CLOEXEC | O_NOCTTY,
+      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  if (fd < 0 &&
+      errno == ENOSYS) /* before 5.6: the key was already checked for "..", so only symlinks are left */
+    fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+  return fd;
+}
+
+int process_apply_sysctl(const struct oci_linux *linux_, struct skiff_error *err) {
+  if (linux_->n_sysctl == 0)
+    return 0;
+  cleanup_close int sysfd = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (sysfd < 0)
+    return skiff_fail_errno(err, errno, "linux.sysctl: open /proc/sys");
+  for (size_t i = 0; i < linux_->n_sysctl; i++) {
+    const char *key = linux_->sysctl[i].key, *value = linux_->sysctl[i].value;
+    char path[PATH_MAX];
+    if (sysctl_key_to_path(key, path, sizeof path) < 0)
+      return skiff_fail(err, EINVAL, "linux.sysctl[\"%s\"]: invalid key", key);
+    cleanup_close int fd = open_beneath(sysfd, path, O_WRONLY);
+    if (fd < 0)
+      return skiff_fail_errno(err, errno, "linux.sysctl[\"%s\"]: open /proc/sys/%s", key, path);
+    /* Something mounted over part of /proc/sys must not receive the value. */
+    int proc = is_procfs(fd);
+    if (proc < 0)
+      return skiff_fail_errno(err, errno, "linux.sysctl[\"%s\"]: fstatfs /proc/sys/%s", key, path);
+    if (!proc)
+      return skiff_fail(err, EPERM, "linux.sysctl[\"%s\"]: /proc/sys/%s is not on procfs", key, path);
+    if (write_all(fd, value, strlen(value)) < 0)
+      return skiff_fail_errno(err, errno, "linux.sysctl[\"%s\"]: write \"%s\" to /proc/sys/%s", key, value,
+                              path);
+  }
+  return 0;
+}
+
+/* ---- rlimits, oom score ----------------------------------------------- */
+
+int process_apply_rlimits(const struct oci_process *process, struct skiff_error *err) {
+  for (size_t i = 0; i < process->n_rlimits; i++) {
+    const struct oci_rlimit *r = &process->rlimits[i];
+    struct rlimit limit = {.rlim_cur = r->soft, .rlim_max = r->hard};
+    if (setrlimit(r->resource, &limit) < 0)
+      return skiff_fail_errno(err, errno, "process.rlimits[%zu]: set %s (soft %llu, hard %llu)", i, r->type,
+                              (unsigned long long)r->soft, (unsigned long long)r->hard);
+  }
+  return 0;
+}
+
+int process_apply_oom_score_adj(const struct oci_process *process, struct skiff_error *err) {
+  if (!process->has_oom_score_adj)
+    return 0;
+  cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "process.oomScoreAdj: open /proc/self/oom_score_adj");
+  int proc = is_procfs(fd);
+  if (proc <= 0)
+    return skiff_fail(err, EPERM, "process.oomScoreAdj: /proc/self/oom_score_adj is not on procfs");
+  char buf[16];
+  int len = snprintf(buf, sizeof buf, "%d", process->oom_score_adj);
+  if (write_all(fd, buf, len) < 0)
+    return skiff_fail_errno(err, errno, "process.oomScoreAdj: write %d to /proc/self/oom_score_adj",
+                            process->oom_score_adj);
+  return 0;
+}
+
+/* ---- user ------------------------------------------------------------- */
+
+static bool setgroups_denied(void) {
+  cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return false;
+  char buf[8];
+  ssize_t n = read(fd, buf, sizeof buf);
+  return n >= 4 && memcmp(buf, "deny", 4) == 0;
+}
+
+int process_set_user(const struct oci_process *process, struct skiff_error *err) {
+  const struct oci_user *user = &process->user;
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return skiff_fail_errno(err, errno, "prctl(PR_SET_KEEPCAPS, 1)");
+
+  /* setgroups first, while still privileged. Trying it before reading /proc/self/setgroups
+   * saves the read in the common case and does not depend on /proc being mounted. */
+  size_t n = user->n_additional_gids;
+  if (setgroups(n, (const gid_t *)user->additional_gids) < 0) {
+    int saved = errno;
+    if (!(saved == EPERM && n == 0 && setgroups_denied()))
+      return skiff_fail_errno(err, saved, "process.user.additionalGids: setgroups");
+  }
+  if (setresgid(user->gid, user->gid, user->gid) < 0) {
+    if (errno == EINVAL)
+      return skiff_fail(err, EINVAL, "process.user.gid: gid %u is not mapped in the user namespace",
+                        user->gid);
+    return skiff_fail_errno(err, errno, "process.user.gid: setresgid %u", user->gid);
+  }
+  if (setresuid(user->uid, user->uid, user->uid) < 0) {
+    if (errno == EINVAL)
+      return skiff_fail(err, EINVAL, "process.user.uid: uid %u is not mapped in the user namespace",
+                        user->uid);
+    return skiff_fail_errno(err, errno, "process.user.uid: setresuid %u", user->uid);
+  }
+  return 0;
+}
+
+int process_chdir_umask(const struct oci_process *process, struct skiff_error *err) {
+  umask(process->user.has_umask ? (mode_t)process->user.umask : 0022);
+  if (process->cwd && *process->cwd && chdir(process->cwd) < 0)
+    return skiff_fail_errno(err, errno, "chdir to cwd (\"%s\") set in config.json failed", process->cwd);
+  return 0;
+}
+
+int process_apply_no_new_privs(const struct oci_process *process, struct skiff_error *err) {
+  if (process->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return skiff_fail_errno(err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
+  return 0;
+}
+
+/* ---- fds -------------------------------------------------------------- */
+
+static int cloexec_from_proc(int first, struct skiff_error *err) {
+  cleanup_closedir DIR *dir = opendir("/proc/self/fd");
+  if (!dir)
+    return skiff_fail_errno(err, errno, "mark fds close-on-exec: open /proc/self/fd");
+  int self = dirfd(dir);
+  struct dirent *d;
+  while ((d = readdir(dir))) {
+    char *end;
+    long fd = strtol(d->d_name, &end, 10);
+    if (*end || end == d->d_name || fd < first || fd == self)
+      continue;
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+      return skiff_fail_errno(err, errno, "mark fd %ld close-on-exec", fd);
+  }
+  return 0;
+}
+
+int process_close_fds(int preserve_fds, struct skiff_error *err) {
+  if (preserve_fds < 0)
+    preserve_fds = 0;
+  int first = 3 + preserve_fds;
+  for (int fd = 3; fd < first; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+      return skiff_fail_errno(err, errno, "preserve fd %d", fd);
+  }
+  if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  if (errno != ENOSYS && errno != EINVAL)
+    return skiff_fail_errno(err, errno, "close_range(%d, CLOSE_RANGE_CLOEXEC)", first);
+  return cloexec_from_proc(first, err);
+}
+
+/* ---- exec ------------------------------------------------------------- */
+
+/* The value of the last NAME= in env (runc sets them in order, so the last wins), or NULL. */
+static const char *env_value(const struct oci_strv *env, const char *name) {
+  size_t len = strlen(name);
+  for (size_t i = env->n; i-- > 0;)
+    if (strncmp(env->v[i], name, len) == 0 && env->v[i][len] == '=')
+      return env->v[i] + len + 1;
+  return NULL;
+}
+
+static bool is_executable(const char *path, const struct stat *st) {
+  return S_ISREG(st->st_mode) && faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+}
+
+char *process_find_executable(const struct oci_process *process, struct skiff_error *err) {
+  const char *name = process->args.n > 0 ? process->args.v[0] : NULL;
+  if (!name) {
+    skiff_fail(err, EINVAL, "process.args: no command to run");
+    return NULL;
+  }
+  if (strchr(name, '/')) {
+    struct stat st;
+    if (stat(name, &st) < 0) {
+      skiff_fail_errno(err, errno, "exec: \"%s\": stat %s", name, name);
+      return NULL;
+    }
+    if (!is_executable(name, &st)) {
+      skiff_fail(err, EACCES, "exec: \"%s\": permission denied", name);
+      return NULL;
+    }
+    char *path = strdup(name);
+    if (!path)
+      skiff_fail_errno(err, ENOMEM, "exec: \"%s\"", name);
+    return path;
+  }
+
+  const char *search = env_value(&process->env, "PATH");
+  if (*name && search && *search) {
+    size_t name_len = strlen(name);
+    cleanup_free char *candidate = malloc(strlen(search) + name_len + 3);
+    if (!candidate) {
+      skiff_fail_errno(err, ENOMEM, "exec: \"%s\"", name);
+      return NULL;
+    }
+    for (const char *dir = search;;) {
+      size_t dir_len = strcspn(dir, ":");
+      if (dir_len == 0) /* an empty entry is the current directory */
+        memcpy(candidate, ".", dir_len = 1);
+      else
+        memcpy(candidate, dir, dir_len);
+      candidate[dir_len] = '/';
+      memcpy(candidate + dir_len + 1, name, name_len + 1);
+      struct stat st;
+      if (stat(candidate, &st) == 0 && is_executable(candidate, &st))
+        return steal_pointer(&candidate);
+      dir += strcspn(dir, ":");
+      if (!*dir)
+        break;
+      dir++;
+    }
+  }
+  skiff_fail(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+  return NULL;
+}
+
+/* The home directory of uid in the container's /etc/passwd, malloc'd, or NULL. */
+static char *passwd_home(uid_t uid) {
+  /* O_NONBLOCK and the regular-file check: the rootfs is not trusted, and a fifo there must
+   * not hang the init. */
+  cleanup_close int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    return NULL;
+  cleanup_fclose FILE *f = fdopen(fd, "r");
+  if (!f)
+    return NULL;
+  steal_fd(&fd);
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  while ((len = getline(&line, &cap, f)) > 0) {
+    if (line[len - 1] == '\n')
+      line[--len] = '\0';
+    /* name:password:uid:gid:gecos:home:shell */
+    char *field[7];
+    int n = 0;
+    for (char *p = line; n < 7; n++) {
+      field[n] = p;
+      p = strchr(p, ':');
+      if (!p) {
+        n++;
+        break;
+      }
+      *p++ = '\0';
+    }
+    if (n < 6)
+      continue;
+    char *end;
+    errno = 0;
+    unsigned long id = strtoul(field[2], &end, 10);
+    if (errno || end == field[2] || *end || id != uid)
+      continue;
+    return *field[5] ? strdup(field[5]) : NULL;
+  }
+  return NULL;
+}
+
+char **process_build_env(const struct oci_process *process, struct skiff_error *err) {
+  /* Like runc: PATH=... appearing twice reaches the process once, with its last value at its
+   * first position (find_executable searched that last PATH= too). */
+  size_t n = 0;
+  char **envp = calloc(process->env.n + 2, sizeof *envp);
+  if (!envp) {
+    skiff_fail_errno(err, ENOMEM, "process.env");
+    return NULL;
+  }
+  for (size_t i = 0; i < process->env.n; i++) {
+    const char *var = process->env.v[i];
+    size_t name_len = strcspn(var, "=");
+    size_t j = 0;
+    while (j < n && !(strncmp(envp[j], var, name_len) == 0 && strcspn(envp[j], "=") == name_len))
+      j++;
+    envp[j] = (char *)var;
+    if (j == n)
+      n++;
+  }
+
+  /* Also like runc, an empty HOME= is replaced. The HOME= string is stored after the pointer
+   * array's terminator, so that one free() releases everything. */
+  size_t home = 0;
+  while (home < n && strncmp(envp[home], "HOME=", 5) != 0)
+    home++;
+  if (home < n && envp[home][5])
+    return envp;
+  cleanup_free char *dir = passwd_home(process->user.uid);
+  const char *value = dir ? dir : "/";
+  size_t array_size = (process->env.n + 2) * sizeof *envp;
+  char **grown = realloc(envp, array_size + 5 + strlen(value) + 1);
+  if (!grown) {
+    free(envp);
+    skiff_fail_errno(err, ENOMEM, "process.env");
+    return NULL;
+  }
+  char *home_var = (char *)grown + array_size;
+  strcpy(stpcpy(home_var, "HOME="), value);
+  grown[home] = home_var;
+  return grown;
+}
+
+int process_exec_env(const struct oci_process *process, const char *path, char *const envp[],
+                     struct skiff_error *err) {
+  execve(path, process->args.v, envp);
+  return skiff_fail_errno(err, errno, "exec %s", path);
+}
+
+int process_exec(const struct oci_process *process, const char *path, struct skiff_error *err) {
+  cleanup_free char **envp = process_build_env(process, err);
+  if (!envp)
+    return -1;
+  return process_exec_env(process, path, envp, err);
+}
