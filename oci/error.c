@@ -20,18 +20,30 @@ int skiff_fail_errno(struct skiff_error *err, int code, const char *fmt, ...) {
   va_end(ap);
   if (n >= 0 && (size_t)n < sizeof err->msg)
     snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(code));
+  /* Go-style lowercase ("no such file or directory"), as engines see runc's messages */
+  if (n >= 0 && (size_t)n + 2 < sizeof err->msg && err->msg[n + 2] >= 'A' && err->msg[n + 2] <= 'Z' &&
+      err->msg[n + 3] >= 'a' && err->msg[n + 3] <= 'z')
+    err->msg[n + 2] = (char)(err->msg[n + 2] - 'A' + 'a');
   err->code = code;
   return -1;
 }
 
 int skiff_error_prefix(struct skiff_error *err, const char *fmt, ...) {
   char prefix[SKIFF_ERROR_MSG_MAX];
-  char old[SKIFF_ERROR_MSG_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  int n = vsnprintf(prefix, sizeof prefix - 2, fmt, ap);
   va_end(ap);
-  memcpy(old, err->msg, sizeof old);
-  snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+  if (n < 0)
+    return -1;
+  size_t plen = strlen(prefix);
+  memcpy(prefix + plen, ": ", 3);
+  plen += 2;
+  size_t mlen = strnlen(err->msg, sizeof err->msg - 1);
+  if (plen + mlen >= sizeof err->msg) /* too long: the end of the message gives way */
+    mlen = sizeof err->msg - 1 - plen;
+  memmove(err->msg + plen, err->msg, mlen);
+  memcpy(err->msg, prefix, plen);
+  err->msg[plen + mlen] = '\0';
   return -1;
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -69,7 +70,7 @@ int sync_send_fd(int fd, enum sync_type type, int passed_fd, struct skiff_error 
 void sync_send_error(int fd, const struct skiff_error *failure) {
   struct sync_msg msg = {.type = SYNC_ERROR, .value = failure->code};
   struct skiff_error ignored;
-  strncpy(msg.text, failure->msg, SYNC_TEXT_MAX - 1);
+  snprintf(msg.text, sizeof msg.text, "%s", failure->msg);
   send_msg(fd, &msg, -1, &ignored);
 }
 

@@ -1,0 +1,245 @@
+#include "lib/rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "lib/devices.h"
+#include "lib/mountinfo.h"
+#include "lib/mounts.h"
+#include "lib/paths.h"
+#include "oci/cleanup.h"
+
+static bool path_has_prefix(const char *path, const char *prefix) {
+  size_t n = strlen(prefix);
+  if (n == 1 && prefix[0] == '/')
+    return true;
+  return strncmp(path, prefix, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* The mount holding the rootfs: if it is shared, pivot_root fails (EINVAL) and our bind of the
+ * rootfs would propagate to its peers, so it becomes private. */
+static int make_parent_private(const char *mountinfo, const char *root, struct skiff_error *err) {
+  struct mountinfo_iter it;
+  struct mountinfo_entry e;
+  char parent[PATH_MAX] = "";
+  size_t best = 0;
+  bool found = false, shared = false;
+  mountinfo_iter_init(&it, mountinfo);
+  while (mountinfo_iter_next(&it, &e)) {
+    size_t n = strlen(e.mountpoint);
+    /* >=: of mounts stacked on one point, the last listed is the one on top */
+    if (n < sizeof parent && path_has_prefix(root, e.mountpoint) && (!found || n >= best)) {
+      memcpy(parent, e.mountpoint, n + 1);
+      best = n;
+      found = true;
+      shared = strstr(e.optional, "shared:") != NULL;
+    }
+  }
+  mountinfo_iter_release(&it);
+  if (!found)
+    return skiff_fail(err, ENOENT, "no mount holds the rootfs %s", root);
+  if (shared && mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
+    return skiff_fail_errno(err, errno, "make %s private", parent);
+  return 0;
+}
+
+int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns,
+                 struct skiff_error *err) {
+  const char *propagation = config->linux_.rootfs_propagation;
+  unsigned long flag = MS_SLAVE | MS_REC;
+  if (propagation && !(flag = mount_propagation_flag(propagation)))
+    return skiff_fail(err, EINVAL, "linux.rootfsPropagation: unknown propagation \"%s\"", propagation);
+  if (mount(NULL, "/", NULL, flag, NULL) < 0)
+    return skiff_fail_errno(err, errno, "set the propagation of / to %s",
+                            propagation ? propagation : "rslave");
+
+  char root[PATH_MAX];
+  if (!realpath(rootfs, root))
+    return skiff_fail_errno(err, errno, "rootfs %s", rootfs);
+  /* read after the propagation change, which is what make_parent_private must see */
+  cleanup_free char *mountinfo = read_proc_file("/proc/self/mountinfo", err);
+  if (!mountinfo || make_parent_private(mountinfo, root, err) < 0)
+    return -1;
+  if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return skiff_fail_errno(err, errno, "bind mount the rootfs %s on itself", root);
+  cleanup_close int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return skiff_fail_errno(err, errno, "open rootfs %s", root);
+
+  struct mount_context ctx = {
+      .root_fd = root_fd,
+      .root_path = root,
+      .in_user_ns = in_user_ns,
+      .cgroup_ns = oci_config_namespace(config, OCI_NS_CGROUP) != NULL,
+      .mountinfo = mountinfo,
+  };
+  if (mounts_setup(config, &ctx, err) < 0)
+    return -1;
+  if (devices_need_setup(config) && devices_setup(config, root_fd, in_user_ns, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* --no-pivot: after a chroot the host's proc and sysfs would stay reachable in this mount
+ * namespace, and the kernel lets a new procfs be mounted while a full one is visible. Every full
+ * (root "/") proc or sysfs mount outside the rootfs is detached, or covered when that is refused. */
+static int hide_host_pseudo_fs(const char *root, struct skiff_error *err) {
+  cleanup_free char *mountinfo = read_proc_file("/proc/self/mountinfo", err);
+  if (!mountinfo)
+    return -1;
+  struct mountinfo_iter it;
+  struct mountinfo_entry e;
+  int r = 0;
+  mountinfo_iter_init(&it, mountinfo);
+  while (r == 0 && mountinfo_iter_next(&it, &e)) {
+    if (strcmp(e.root, "/") != 0 || (strcmp(e.fstype, "proc") != 0 && strcmp(e.fstype, "sysfs") != 0) ||
+        path_has_prefix(e.mountpoint, root))
+      continue;
+    if (mount(NULL, e.mountpoint, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+      if (errno == ENOENT) /* under a mount already detached */
+        continue;
+      r = skiff_fail_errno(err, errno, "make %s rslave", e.mountpoint);
+    } else if (umount2(e.mountpoint, MNT_DETACH) < 0) {
+      if ((errno != EINVAL && errno != EPERM) || mount("tmpfs", e.mountpoint, "tmpfs", 0, NULL) < 0)
+        r = skiff_fail_errno(err, errno, "hide %s", e.mountpoint);
+    }
+  }
+  mountinfo_iter_release(&it);
+  return r;
+}
+
+int rootfs_pivot(const char *rootfs, bool no_pivot, struct skiff_error *err) {
+  char root[PATH_MAX];
+  if (!realpath(rootfs, root))
+    return skiff_fail_errno(err, errno, "rootfs %s", rootfs);
+  cleanup_close int new_root = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (new_root < 0)
+    return skiff_fail_errno(err, errno, "open rootfs %s", root);
+  if (no_pivot) {
+    if (hide_host_pseudo_fs(root, err) < 0)
+      return -1;
+    if (fchdir(new_root) < 0)
+      return skiff_fail_errno(err, errno, "chdir to %s", root);
+    if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+      return skiff_fail_errno(err, errno, "move %s onto /", root);
+    if (chroot(".") < 0)
+      return skiff_fail_errno(err, errno, "chroot");
+  } else {
+    cleanup_close int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (old_root < 0)
+      return skiff_fail_errno(err, errno, "open /");
+    if (fchdir(new_root) < 0)
+      return skiff_fail_errno(err, errno, "chdir to %s", root);
+    /* pivot_root(".", "."): the old root ends stacked under the new one, with no directory for it */
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+      return skiff_fail_errno(err, errno, "pivot_root to %s", root);
+    if (fchdir(old_root) < 0)
+      return skiff_fail_errno(err, errno, "chdir to the old root");
+    /* rslave, so that detaching it cannot propagate unmounts to the host */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+      return skiff_fail_errno(err, errno, "make the old root rslave");
+    if (umount2(".", MNT_DETACH) < 0)
+      return skiff_fail_errno(err, errno, "detach the old root");
+  }
+  if (chdir("/") < 0)
+    return skiff_fail_errno(err, errno, "chdir to /");
+  return 0;
+}
+
+static int readonly_path(int root_fd, const char *path, struct skiff_error *err) {
+  cleanup_close int fd = path_open_in_root(root_fd, path, O_PATH, 0, err);
+  if (fd < 0)
+    return err->code == ENOENT ? 0 : -1;
+  char self[PROC_FD_PATH_MAX];
+  if (mount(proc_fd_path(fd, self), self, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return skiff_fail_errno(err, errno, "bind mount on itself");
+  close(steal_fd(&fd));
+  fd = path_open_in_root(root_fd, path, O_PATH, 0, err); /* the new mount, not what it covers */
+  struct statfs st;
+  if (fd < 0)
+    return -1;
+  if (fstatfs(fd, &st) < 0)
+    return skiff_fail_errno(err, errno, "statfs");
+  unsigned long keep = (unsigned long)st.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  return mount_remount_bind(fd, MS_RDONLY | keep, 0, err);
+}
+
+/* The container's /dev/null, checked to be the null device before it is bound over files. */
+static int open_dev_null(int root_fd, struct skiff_error *err) {
+  cleanup_close int fd = path_open_in_root(root_fd, "/dev/null", O_PATH, 0, err);
+  struct stat st;
+  if (fd < 0)
+    return -1;
+  if (fstat(fd, &st) < 0)
+    return skiff_fail_errno(err, errno, "stat /dev/null");
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    return skiff_fail(err, EPERM, "/dev/null in the container is not the null device (1:3)");
+  return steal_fd(&fd);
+}
+
+static int mask_path(int root_fd, const char *path, int *dev_null, struct skiff_error *err) {
+  cleanup_close int fd = path_open_in_root(root_fd, path, O_PATH, 0, err);
+  struct stat st;
+  if (fd < 0)
+    return err->code == ENOENT ? 0 : -1;
+  if (fstat(fd, &st) < 0)
+    return skiff_fail_errno(err, errno, "stat");
+  char target[PROC_FD_PATH_MAX], source[PROC_FD_PATH_MAX];
+  if (S_ISDIR(st.st_mode)) {
+    if (mount("tmpfs", proc_fd_path(fd, target), "tmpfs", MS_RDONLY, NULL) < 0)
+      return skiff_fail_errno(err, errno, "mount a read-only tmpfs");
+    return 0;
+  }
+  if (*dev_null < 0 && (*dev_null = open_dev_null(root_fd, err)) < 0)
+    return -1;
+  if (mount(proc_fd_path(*dev_null, source), proc_fd_path(fd, target), NULL, MS_BIND, NULL) < 0)
+    return skiff_fail_errno(err, errno, "bind mount /dev/null");
+  return 0;
+}
+
+/* MS_REMOUNT|MS_BIND|MS_RDONLY keeps nothing else: a refusal (flags locked in a user namespace)
+ * is retried with the flags / has. */
+static int remount_root_readonly(struct skiff_error *err) {
+  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+  if (mount(NULL, "/", NULL, flags, NULL) == 0)
+    return 0;
+  int saved = errno;
+  struct statfs st;
+  if (statfs("/", &st) < 0)
+    return skiff_fail_errno(err, saved, "remount / read-only");
+  flags |= (unsigned long)st.f_flags &
+           (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
+  if (mount(NULL, "/", NULL, flags, NULL) < 0)
+    return skiff_fail_errno(err, errno, "remount / read-only");
+  return 0;
+}
+
+int rootfs_finalize(const struct oci_config *config, struct skiff_error *err) {
+  const struct oci_linux *lx = &config->linux_;
+  cleanup_close int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return skiff_fail_errno(err, errno, "open /");
+  if (devices_need_setup(config) && devices_reopen_dev_null(err) < 0)
+    return -1;
+  for (size_t i = 0; i < lx->readonly_paths.n; i++)
+    if (readonly_path(root_fd, lx->readonly_paths.v[i], err) < 0)
+      return skiff_error_prefix(err, "linux.readonlyPaths[%zu] (%s)", i, lx->readonly_paths.v[i]);
+  cleanup_close int dev_null = -1;
+  for (size_t i = 0; i < lx->masked_paths.n; i++)
+    if (mask_path(root_fd, lx->masked_paths.v[i], &dev_null, err) < 0)
+      return skiff_error_prefix(err, "linux.maskedPaths[%zu] (%s)", i, lx->masked_paths.v[i]);
+  if (mounts_finalize_readonly(config, root_fd, err) < 0)
+    return -1;
+  if (config->root.readonly && remount_root_readonly(err) < 0)
+    return -1;
+  return 0;
+}

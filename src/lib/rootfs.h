@@ -1,0 +1,34 @@
+/* The container's filesystem, built by its init (single-threaded, in its new mount namespace and,
+ * if configured, its new user namespace). init.c calls, in this order: rootfs_setup (cwd: the
+ * bundle directory), [createContainer hooks], rootfs_pivot, [sysctls], rootfs_finalize. */
+#ifndef SKIFF_ROOTFS_H
+#define SKIFF_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "oci/config.h"
+#include "oci/error.h"
+
+/* Before pivot. Sets the propagation of "/" (linux.rootfsPropagation, default rslave, as runc),
+ * makes the mount holding the rootfs private if it is shared (pivot_root refuses a shared parent,
+ * and the bind below must not propagate to the host), bind-mounts rootfs (absolute) onto itself,
+ * mounts config->mounts in order, then, unless /dev is a bind mount, creates the device nodes and
+ * /dev symlinks. in_user_ns: the init is in a user namespace (no mknod: host nodes are bound).
+ * Whether it has a cgroup namespace is read from the config. */
+int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns,
+                 struct skiff_error *err);
+
+/* pivot_root(".", ".") in rootfs, then the old root (stacked under it) made rslave and detached;
+ * with no_pivot, the host's full proc and sysfs mounts are unmounted (or covered) first, then
+ * rootfs is MS_MOVEd onto / and chrooted into. Leaves cwd at "/". */
+int rootfs_pivot(const char *rootfs, bool no_pivot, struct skiff_error *err);
+
+/* After pivot (and sysctls): fds 0-2 on the host's /dev/null are reopened on the container's;
+ * linux.readonlyPaths (bind on itself, remount ro keeping nosuid, nodev, noexec), linux.maskedPaths
+ * (directory: read-only tmpfs; anything else: bind of /dev/null, checked to be 1:3); missing paths
+ * are skipped. Then read-only tmpfs mounts and /dev are remounted ro, and root.readonly remounts /.
+ * Paths are resolved with openat2(RESOLVE_IN_ROOT) and mounted through /proc/self/fd, so the
+ * container's /proc must be mounted when readonly or masked paths exist. */
+int rootfs_finalize(const struct oci_config *config, struct skiff_error *err);
+
+#endif
