@@ -18,13 +18,19 @@ struct cli_global {
 
 /* Flags are parsed as runc's flag library does: "-name" and "--name" are the same, a value
  * follows as "--name value" or "--name=value", a boolean takes "--name=false". */
-enum cli_option_type { CLI_OPT_BOOL, CLI_OPT_STRING, CLI_OPT_INT };
+enum cli_option_type { CLI_OPT_BOOL, CLI_OPT_STRING, CLI_OPT_INT, CLI_OPT_LIST };
+
+/* A flag that may be repeated (`-e A=1 -e B=2`): the values in order, NULL-terminated. */
+struct cli_list {
+  char **v;
+  size_t n;
+};
 
 struct cli_option {
   const char *name; /* long name, without dashes */
   char short_name;  /* 0: none */
   enum cli_option_type type;
-  void *value;          /* bool *, const char ** or int * (an int flag takes 0..INT_MAX) */
+  void *value; /* bool *, const char **, int * (an int flag takes 0..INT_MAX) or struct cli_list * */
   const char *arg_name; /* in the help: "DIR"; NULL for a boolean */
   const char *help;
 };
@@ -78,5 +84,6 @@ int cmd_delete(struct cli_global *g, int argc, char **argv);
 int cmd_run(struct cli_global *g, int argc, char **argv);
 int cmd_list(struct cli_global *g, int argc, char **argv);
 int cmd_spec(struct cli_global *g, int argc, char **argv);
+int cmd_exec(struct cli_global *g, int argc, char **argv);
 
 #endif

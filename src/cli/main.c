@@ -37,6 +37,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "create and start a container"},
     {"list", cmd_list, "list the containers under the state root"},
     {"spec", cmd_spec, "write a default config.json to a bundle"},
+    {"exec", cmd_exec, "run a new process inside a running container"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -200,6 +200,16 @@ int cli_parse(const struct cli_usage *usage, struct cli_option *options, size_t 
       *(const char **)o->value = value;
       continue;
     }
+    if (o->type == CLI_OPT_LIST) {
+      struct cli_list *list = o->value;
+      char **bigger = realloc(list->v, (list->n + 2) * sizeof *bigger);
+      if (!bigger)
+        return cli_fail(usage->name, "out of memory"), -1;
+      list->v = bigger;
+      list->v[list->n++] = (char *)value;
+      list->v[list->n] = NULL;
+      continue;
+    }
     char *end;
     errno = 0;
     long v = strtol(value, &end, 0);

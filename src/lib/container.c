@@ -12,18 +12,19 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cgroups/cgroup.h"
+#include "lib/foreground.h"
 #include "lib/hooks.h"
 #include "lib/namespaces.h"
 #include "lib/spawn.h"
 #include "lib/state.h"
 #include "lib/sync.h"
+#include "lib/terminal.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
 
@@ -34,6 +35,8 @@ struct launch {
   char bundle[PATH_MAX];
   char rootfs[PATH_MAX];
   struct oci_config *config;
+  char *config_json; /* the bytes parsed, kept in the state dir for exec */
+  size_t config_len;
   int dirfd;
   bool dir_created;
   struct cgroup *cgroup;
@@ -50,6 +53,7 @@ static void launch_init(struct launch *l, const struct skiff_context *ctx, const
   l->sc.exec_fifo_fd = -1;
   l->spawned.pid = -1;
   l->spawned.sync_fd = -1;
+  l->spawned.terminal_master = -1;
   for (int t = 0; t < OCI_NS_COUNT; t++)
     l->sc.ns_fds[t] = -1;
 }
@@ -63,6 +67,8 @@ static void launch_finish(struct launch *l, bool teardown) {
   }
   if (l->spawned.sync_fd >= 0)
     close(l->spawned.sync_fd);
+  if (l->spawned.terminal_master >= 0)
+    close(l->spawned.terminal_master);
   if (l->sc.exec_fifo_fd >= 0)
     close(l->sc.exec_fifo_fd);
   ns_close_paths(l->sc.ns_fds);
@@ -77,6 +83,7 @@ static void launch_finish(struct launch *l, bool teardown) {
     close(l->dirfd);
   if (l->config)
     oci_config_free(l->config);
+  free(l->config_json);
 }
 
 static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
@@ -85,7 +92,12 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   cleanup_free char *config_path = xasprintf("%s/config.json", l->bundle);
   if (!config_path)
     return skiff_fail_errno(err, ENOMEM, "bundle");
-  l->config = oci_config_parse_file(config_path, "config.json", err);
+  l->config_json = read_file_at(AT_FDCWD, config_path, &l->config_len, err);
+  if (!l->config_json) {
+    skiff_fail_errno(err, err->code, "config.json");
+    return -1;
+  }
+  l->config = oci_config_parse(l->config_json, l->config_len, "config.json", err);
   if (!l->config)
     return -1;
   if (!l->config->has_process)
@@ -177,6 +189,16 @@ static int record_state(struct launch *l, struct skiff_error *err) {
   return ret;
 }
 
+/* Who gets the pty: the console socket, or skiff run's own relay in the foreground. */
+static int check_terminal(const struct oci_config *config, const struct create_options *opts, bool run_mode,
+                          struct skiff_error *err) {
+  if (config->process.terminal && !opts->console_socket && (!run_mode || opts->detach))
+    return skiff_fail(err, EINVAL, "cannot allocate tty if skiff will detach without setting console socket");
+  if (!config->process.terminal && opts->console_socket)
+    return skiff_fail(err, EINVAL, "cannot use console socket if skiff will not allocate tty");
+  return 0;
+}
+
 /* Step 5: prestart (deprecated, same moment) and createRuntime hooks, in the runtime's namespaces. */
 static int run_create_runtime_hooks(struct spawn_config *sc, pid_t pid, struct skiff_error *err) {
   struct launch *l = sc->opaque;
@@ -197,7 +219,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
                             struct skiff_error *err) {
   if (container_validate_id(l->id, err) < 0 || resolve_bundle(l, opts->bundle, err) < 0)
     return -1;
-  if (ns_open_paths(l->config, l->sc.ns_fds, err) < 0)
+  if (check_terminal(l->config, opts, run_mode, err) < 0 || ns_open_paths(l->config, l->sc.ns_fds, err) < 0)
     return -1;
   l->dirfd = state_dir_create(l->ctx->root, l->id, err);
   if (l->dirfd < 0)
@@ -221,7 +243,15 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   l->sc.opaque = l;
   if (spawn_container(&l->sc, &l->spawned, err) < 0)
     return -1;
-  if (record_state(l, err) < 0)
+  if (l->spawned.terminal_master >= 0 && opts->console_socket) {
+    int master = steal_fd(&l->spawned.terminal_master);
+    int sent = terminal_send_to_console_socket(opts->console_socket, master, err);
+    close(master);
+    if (sent < 0)
+      return -1;
+  }
+  if (write_file_atomic(l->dirfd, STATE_CONFIG, l->config_json, l->config_len, 0600, err) < 0 ||
+      record_state(l, err) < 0)
     return -1;
   if (opts->pid_file && write_pid_file(opts->pid_file, l->spawned.pid, err) < 0)
     return -1;
@@ -237,70 +267,36 @@ int container_create(const struct skiff_context *ctx, const char *id, const stru
   return ret;
 }
 
-/* Foreground run: signals sent to skiff go to the container; SIGCHLD reaps (skiff is a
- * subreaper, so an init forked inside a new pid namespace is reaped here too). */
-static int wait_and_forward(int sigfd, pid_t init, int *exit_status, struct skiff_error *err) {
-  for (;;) {
-    struct signalfd_siginfo si;
-    ssize_t n = read(sigfd, &si, sizeof si);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n != (ssize_t)sizeof si)
-      return skiff_fail_errno(err, errno, "read signalfd");
-    if (si.ssi_signo != SIGCHLD) {
-      kill(init, (int)si.ssi_signo);
-      continue;
-    }
-    int status;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-      if (pid != init)
-        continue;
-      *exit_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-      return 0;
-    }
-  }
-}
-
-static int forwarded_signals(sigset_t *set) {
-  sigfillset(set);
-  static const int synchronous[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS};
-  for (size_t i = 0; i < sizeof synchronous / sizeof synchronous[0]; i++)
-    sigdelset(set, synchronous[i]);
-  return 0;
-}
-
 int container_run(const struct skiff_context *ctx, const char *id, const struct create_options *opts,
                   int *exit_status, struct skiff_error *err) {
   struct launch l;
-  sigset_t set, old;
-  cleanup_close int sigfd = -1;
+  struct foreground fg = {.sigfd = -1};
+  struct terminal_relay relay;
+  bool relaying = false;
+  *exit_status = 0;
   launch_init(&l, ctx, id);
-  if (!opts->detach) {
-    forwarded_signals(&set);
-    sigprocmask(SIG_BLOCK, &set, &old);
-    sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sigfd < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
-      sigprocmask(SIG_SETMASK, &old, NULL);
-      return skiff_fail_errno(err, errno, "signalfd");
-    }
+  int ret = opts->detach ? 0 : foreground_begin(&fg, err);
+  if (ret == 0)
+    ret = launch_container(&l, opts, true, err);
+  if (ret == 0 && l.spawned.terminal_master >= 0) {
+    relaying = true; /* the relay owns the master from here, even when starting it fails */
+    ret = terminal_relay_start(&relay, steal_fd(&l.spawned.terminal_master), err);
   }
-  int ret = launch_container(&l, opts, true, err);
   if (ret == 0)
     ret = sync_send(l.spawned.sync_fd, SYNC_START, 0, err); /* step 8 */
   if (ret < 0 || opts->detach) {
+    if (relaying)
+      terminal_relay_finish(&relay);
     launch_finish(&l, ret < 0);
-    if (!opts->detach)
-      sigprocmask(SIG_SETMASK, &old, NULL);
-    *exit_status = 0;
+    foreground_end(&fg);
     return ret;
   }
   close(steal_fd(&l.spawned.sync_fd));
   container_run_poststart(&l.state);
   flock(l.dirfd, LOCK_UN); /* other commands (kill, delete --force) may act on it meanwhile */
-  ret = wait_and_forward(sigfd, l.spawned.pid, exit_status, err);
+  ret = foreground_wait(&fg, l.spawned.pid, relaying ? &relay : NULL, exit_status, err);
   l.spawned.pid = -1;
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  foreground_end(&fg);
   if (ret == 0 && flock(l.dirfd, LOCK_EX) == 0 && faccessat(l.dirfd, STATE_FILE, F_OK, 0) == 0) {
     struct loaded_container lc = {.dirfd = l.dirfd, .state = &l.state, .status = "stopped"};
     ret = container_cleanup(ctx, id, &lc, err);

@@ -21,6 +21,8 @@
 #include "lib/process.h"
 #include "lib/rootfs.h"
 #include "lib/sync.h"
+#include "lib/terminal.h"
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/state.h"
 
@@ -34,21 +36,7 @@ static void close_inherited_fds(const struct spawn_config *sc, int sync_fd) {
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (sc->ns_fds[t] >= 0)
       keep[n++] = sc->ns_fds[t];
-  for (int i = 1; i < n; i++) /* insertion sort: a handful of fds */
-    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-      int t = keep[j];
-      keep[j] = keep[j - 1];
-      keep[j - 1] = t;
-    }
-  unsigned int from = 3 + (unsigned int)sc->preserve_fds;
-  for (int i = 0; i < n; i++) {
-    if ((unsigned int)keep[i] < from)
-      continue;
-    if ((unsigned int)keep[i] > from)
-      syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
-    from = (unsigned int)keep[i] + 1;
-  }
-  syscall(SYS_close_range, from, ~0U, 0);
+  fds_close_except(keep, n, 3 + sc->preserve_fds);
 }
 
 /* Step 4: a pid namespace made by unshare() only holds children: fork the real init. The
@@ -130,7 +118,19 @@ static int join_session_keyring(const struct spawn_config *sc, struct skiff_erro
   return 0;
 }
 
-static int init_rootfs(const struct spawn_config *sc, const char *hook_state, struct skiff_error *err) {
+/* The pty is made inside the container (its devpts, its /dev/console) and only the master
+ * travels to the parent; the init keeps the slave as its stdio and controlling terminal. */
+static int send_terminal(const struct oci_config *c, int sync_fd, struct skiff_error *err) {
+  int master;
+  if (terminal_setup_in_container(&c->process, &master, err) < 0)
+    return -1;
+  int ret = sync_send_fd(sync_fd, SYNC_TERMINAL, master, err);
+  close(master);
+  return ret;
+}
+
+static int init_rootfs(const struct spawn_config *sc, int sync_fd, const char *hook_state,
+                       struct skiff_error *err) {
   const struct oci_config *c = sc->config;
   unsigned long created = sc->clone_flags | sc->unshare_flags;
   if (join_session_keyring(sc, err) < 0 || ns_set_hostname(c, err) < 0)
@@ -146,6 +146,8 @@ static int init_rootfs(const struct spawn_config *sc, const char *hook_state, st
     return -1;
   if (rootfs_pivot(sc->rootfs, sc->no_pivot, err) < 0)
     return -1;
+  if (c->process.terminal && send_terminal(c, sync_fd, err) < 0)
+    return -1;
   if (process_apply_sysctl(&c->linux_, err) < 0)
     return -1;
   return rootfs_finalize(c, err);
@@ -154,8 +156,8 @@ static int init_rootfs(const struct spawn_config *sc, const char *hook_state, st
 /* The executable is looked up as the final user from the final cwd, as execvp would; the
  * environment (HOME from the container's /etc/passwd) is built before the seccomp filter could
  * stand in the way of reading it. */
-static int init_process(const struct spawn_config *sc, char **exe, char ***envp, struct skiff_error *err) {
-  const struct oci_process *p = &sc->config->process;
+int init_process_setup(const struct oci_process *p, int preserve_fds, char **exe, char ***envp,
+                       struct skiff_error *err) {
   if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
     return -1;
   *envp = process_build_env(p, err);
@@ -168,7 +170,7 @@ static int init_process(const struct spawn_config *sc, char **exe, char ***envp,
   *exe = process_find_executable(p, err);
   if (!*exe)
     return -1;
-  return process_close_fds(sc->preserve_fds, err);
+  return process_close_fds(preserve_fds, err);
 }
 
 /* create: block until `start` opens the fifo for reading. The fifo is reopened through the
@@ -204,7 +206,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   if (init_namespaces(sc, sync_fd, &host_pid, &err) < 0)
     goto fail;
   hook_state = hook_state_json(sc, host_pid, &err);
-  if (!hook_state || init_rootfs(sc, hook_state, &err) < 0 || init_process(sc, &exe, &envp, &err) < 0)
+  if (!hook_state || init_rootfs(sc, sync_fd, hook_state, &err) < 0 || init_process_setup(&sc->config->process, sc->preserve_fds, &exe, &envp, &err) < 0)
     goto fail;
   if (sync_send(sync_fd, SYNC_CREATED, 0, &err) < 0) /* step 7 */
     goto fail;

@@ -58,16 +58,23 @@ static void spawn_plan(struct spawn_config *sc) {
 }
 
 /* A pid namespace given by path is entered by the parent: only children go into it, and the
- * parent steps back to its own afterwards so that its later children (hooks) stay on the host. */
-static int enter_pid_ns_for_children(struct spawn_config *sc, int *saved_fd, struct skiff_error *err) {
+ * parent steps back to its own afterwards (spawn_leave_pid_ns) so that its later children
+ * (hooks) stay on the host. */
+int spawn_enter_pid_ns(int pidns_fd, int *saved_fd, struct skiff_error *err) {
   *saved_fd = -1;
-  if (sc->ns_fds[OCI_NS_PID] < 0)
+  if (pidns_fd < 0)
     return 0;
   *saved_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (*saved_fd < 0)
     return skiff_fail_errno(err, errno, "open /proc/self/ns/pid");
-  if (setns(sc->ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0)
+  if (setns(pidns_fd, CLONE_NEWPID) < 0)
     return skiff_fail_errno(err, errno, "join pid namespace");
+  return 0;
+}
+
+int spawn_leave_pid_ns(int saved_fd, struct skiff_error *err) {
+  if (saved_fd >= 0 && setns(saved_fd, CLONE_NEWPID) < 0)
+    return skiff_fail_errno(err, errno, "return to the host pid namespace");
   return 0;
 }
 
@@ -111,7 +118,8 @@ static int adopt_forked_init(pid_t *pid, const struct sync_msg *msg) {
   return 0;
 }
 
-static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, bool placed, struct skiff_error *err) {
+static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, bool placed, int *terminal_master,
+                        struct skiff_error *err) {
   struct sync_msg msg;
   /* step 1 */
   if (sc->cgroup && !placed && cgroup_enter(sc->cgroup, *pid, err) < 0)
@@ -141,7 +149,9 @@ static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, bool placed
   /* step 6 carries the init's host pid, which the hooks it runs see in the state */
   if (sync_send(fd, SYNC_NS_READY_ACK, *pid, err) < 0)
     return -1;
-  /* step 7 */
+  /* the pty master (process.terminal), then step 7 */
+  if (sc->config->process.terminal && sync_expect(fd, SYNC_TERMINAL, &msg, terminal_master, err) < 0)
+    return -1;
   return sync_expect(fd, SYNC_CREATED, &msg, NULL, err);
 }
 
@@ -153,18 +163,19 @@ int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct
   cleanup_close int parent_fd = fds[0];
   cleanup_close int init_fd = fds[1];
   cleanup_close int saved_pidns = -1;
-  if (enter_pid_ns_for_children(sc, &saved_pidns, err) < 0)
+  if (spawn_enter_pid_ns(sc->ns_fds[OCI_NS_PID], &saved_pidns, err) < 0)
     return -1;
   bool placed = false;
   pid_t pid = clone_init(sc, init_fd, &placed, err);
-  if (saved_pidns >= 0 && setns(saved_pidns, CLONE_NEWPID) < 0 && pid > 0) {
+  if (spawn_leave_pid_ns(saved_pidns, err) < 0 && pid > 0) {
     kill_and_reap(pid);
-    return skiff_fail_errno(err, errno, "return to the host pid namespace");
+    return -1;
   }
   if (pid < 0)
     return -1;
   close(steal_fd(&init_fd));
-  if (parent_steps(sc, parent_fd, &pid, placed, err) < 0) {
+  result->terminal_master = -1;
+  if (parent_steps(sc, parent_fd, &pid, placed, &result->terminal_master, err) < 0) {
     kill_and_reap(pid);
     return -1;
   }

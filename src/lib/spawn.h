@@ -38,10 +38,15 @@ struct spawn_config {
 struct spawn_result {
   pid_t pid; /* host pid of the container's init */
   int sync_fd; /* parent's end of the socket, still open (run sends step 8 on it) */
+  int terminal_master; /* process.terminal: the pty master the init sent, else -1 */
 };
 
 /* Runs steps 1..7. On failure the init is killed and reaped; the caller removes the cgroup and
  * the state directory. */
 int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct skiff_error *err);
+
+/* Enter a pid namespace for the children to come / step back to the one saved. */
+int spawn_enter_pid_ns(int pidns_fd, int *saved_fd, struct skiff_error *err);
+int spawn_leave_pid_ns(int saved_fd, struct skiff_error *err);
 
 #endif

@@ -46,7 +46,7 @@ static int open_root(const char *root, bool create, struct skiff_error *err) {
 
 /* Removes what a dead create left behind: the files it makes, then the directory. */
 static void remove_entries(int dirfd) {
-  static const char *const names[] = {STATE_FILE, EXEC_FIFO};
+  static const char *const names[] = {STATE_FILE, EXEC_FIFO, STATE_CONFIG};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     unlinkat(dirfd, names[i], 0);
   cleanup_closedir DIR *d = fdopendir(dup(dirfd));

@@ -11,6 +11,7 @@
 
 #define STATE_FILE "state.json"
 #define EXEC_FIFO "exec.fifo"
+#define STATE_CONFIG "config.json" /* the config as create parsed it: exec's defaults */
 
 /* Creates <root>/<id> and returns its fd, locked. An existing directory without state.json
  * whose lock is free is what a crashed create left: it is reclaimed. Otherwise:

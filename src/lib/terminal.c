@@ -114,7 +114,8 @@ static int mount_console(int root, int peer, struct skiff_error *err) {
     return skiff_fail_errno(err, errno, "stat /dev/console");
   if (S_ISDIR(st.st_mode))
     return skiff_fail(err, EISDIR, "/dev/console is a directory");
-  cleanup_close int tree = (int)syscall(SYS_open_tree, peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  cleanup_close int tree =
+      (int)syscall(SYS_open_tree, peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree >= 0) {
     if (syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
       return skiff_fail_errno(err, errno, "bind pty onto /dev/console");
@@ -125,6 +126,21 @@ static int mount_console(int root, int peer, struct skiff_error *err) {
   char src[PROC_FD_PATH_MAX], dst[PROC_FD_PATH_MAX];
   if (mount(proc_fd_path(peer, src), proc_fd_path(target, dst), NULL, MS_BIND, NULL) < 0)
     return skiff_fail_errno(err, errno, "bind pty onto /dev/console");
+  return 0;
+}
+
+/* The process's user owns its terminal, as with runc, so that it can reopen it by name
+ * (/dev/pts/N, /proc/self/fd/0). Only the uid: the gid is the devpts mount's (gid=5). A uid
+ * not mapped in the user namespace (EINVAL) or a peer owned by an unmapped uid (EPERM) leaves
+ * the owner as it is rather than failing. */
+static int give_to_user(const struct oci_process *process, int peer, struct skiff_error *err) {
+  struct stat st;
+  if (fstat(peer, &st) < 0)
+    return skiff_fail_errno(err, errno, "stat pty peer");
+  if (st.st_uid == process->user.uid)
+    return 0;
+  if (fchown(peer, process->user.uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+    return skiff_fail_errno(err, errno, "chown pty to uid %u", process->user.uid);
   return 0;
 }
 
@@ -149,7 +165,7 @@ static int setup_pty(const struct oci_process *process, bool console, int *maste
   if (ptmx < 0)
     return -1;
   cleanup_close int peer = open_peer(ptmx, err);
-  if (peer < 0 || apply_console_size(process, ptmx, err) < 0)
+  if (peer < 0 || apply_console_size(process, ptmx, err) < 0 || give_to_user(process, peer, err) < 0)
     return -1;
   if (console && mount_console(root, peer, err) < 0)
     return -1;

@@ -16,9 +16,10 @@
 #include "oci/error.h"
 
 /* Init side, after pivot_root, before the rootfs is made read-only (devpts is mounted at
- * /dev/pts with newinstance, /dev/ptmx -> pts/ptmx). Opens /dev/ptmx beneath "/" (checked to
- * be the ptmx device, char 5:2), unlocks it, opens the peer with TIOCGPTPEER (no path lookup,
- * checked to be a pty slave on devpts), applies process.consoleSize, bind-mounts the peer
+ * /dev/pts with newinstance, /dev/ptmx -> pts/ptmx), before the uid change (CAP_CHOWN).
+ * Opens /dev/ptmx beneath "/" (checked to be the ptmx device, char 5:2), unlocks it, opens
+ * the peer with TIOCGPTPEER (no path lookup; checked to be a pty slave on devpts), applies
+ * process.consoleSize, gives the slave to process.user.uid (as runc does), bind-mounts it
  * onto /dev/console (creating an empty file there if missing), makes it the controlling
  * terminal of a new session (setsid, TIOCSCTTY) and dup2s it onto 0, 1 and 2. The peer is not
  * kept open otherwise. *master gets the master (close-on-exec, > 2): send it to the parent,
@@ -39,16 +40,16 @@ int terminal_send_to_console_socket(const char *socket_path, int master, struct 
 
 /* Parent, foreground run without --console-socket: skiff's stdio <-> the master. */
 struct terminal_relay {
-  int master; /* non-blocking; -1 once closed by terminal_relay_finish */
-  int in_fd; /* STDIN_FILENO while it may still give input, else -1 */
-  int out_fd; /* STDOUT_FILENO, -1 after a write error (output is then read and dropped) */
+  int master;  /* non-blocking; -1 once closed by terminal_relay_finish */
+  int in_fd;   /* STDIN_FILENO while it may still give input, else -1 */
+  int out_fd;  /* STDOUT_FILENO, -1 after a write error (output is then read and dropped) */
   int console; /* stdin when it is a tty put in raw mode (termios saved), else -1 */
   int size_fd; /* the first of 0, 1, 2 that is a tty: the window size to copy, or -1 */
   bool in_is_tty;
-  bool master_done; /* the slave side is closed: no more output */
-  bool send_eof; /* stdin (not a tty) ended: an EOF character is due once pending is written */
-  char last_in; /* last byte written to the master, to know whether a line is open */
-  struct termios saved; /* the console's termios before raw mode */
+  bool master_done;            /* the slave side is closed: no more output */
+  bool send_eof;               /* stdin (not a tty) ended: an EOF character is due once pending is written */
+  char last_in;                /* last byte written to the master, to know whether a line is open */
+  struct termios saved;        /* the console's termios before raw mode */
   size_t pending, pending_off; /* stdin bytes read but not yet accepted by the master */
   char buf[TERMINAL_RELAY_BUF];
 };

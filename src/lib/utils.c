@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,4 +154,26 @@ int fd_move_above(int fd, int min_fd, struct skiff_error *err) {
     return skiff_fail_errno(err, errno, "fcntl F_DUPFD_CLOEXEC");
   close(fd);
   return moved;
+}
+
+void fds_close_except(const int *keep, int n, int from) {
+  int sorted[64];
+  if (n > 64)
+    n = 64;
+  memcpy(sorted, keep, (size_t)n * sizeof *keep);
+  for (int i = 1; i < n; i++) /* insertion sort: a handful of fds */
+    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      int t = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = t;
+    }
+  unsigned int lo = (unsigned int)from;
+  for (int i = 0; i < n; i++) {
+    if (sorted[i] < 0 || (unsigned int)sorted[i] < lo)
+      continue;
+    if ((unsigned int)sorted[i] > lo)
+      syscall(SYS_close_range, lo, (unsigned int)sorted[i] - 1, 0);
+    lo = (unsigned int)sorted[i] + 1;
+  }
+  syscall(SYS_close_range, lo, ~0U, 0);
 }

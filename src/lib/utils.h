@@ -31,4 +31,7 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Moves fd to a number >= min_fd (close-on-exec), closing the old one; returns the new fd. */
 int fd_move_above(int fd, int min_fd, struct skiff_error *err);
 
+/* Closes every fd >= from except those in keep (any order, n small). */
+void fds_close_except(const int *keep, int n, int from);
+
 #endif

@@ -1,0 +1,243 @@
+/* Placing a container: resolve linux.cgroupsPath in every hierarchy, create the directories,
+ * write the limits, put the init in; and the undo of that. */
+#include "lib/cgroups/cgroup.h"
+#include "lib/cgroups/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "oci/cleanup.h"
+
+struct cgroup {
+  struct cg_dirs dirs; /* leaf fds open */
+  size_t existing[CG_MAX_HIERARCHIES]; /* per dirs.d[i]: leading path components that were there before */
+  int clone_fd; /* the cgroup2 leaf on a pure v2 host, else -1 (owned by dirs) */
+  char *stored;
+};
+
+/* "slice:prefix:name", the systemd driver's form of cgroupsPath. */
+static bool systemd_form(const char *p) {
+  if (!p || !*p || p[0] == '/')
+    return false;
+  int colons = 0;
+  for (; *p; p++)
+    colons += *p == ':';
+  return colons == 2;
+}
+
+static int no_systemd_driver(const char *cgroups_path, struct skiff_error *err) {
+  const char *shown = cgroups_path && *cgroups_path ? cgroups_path : "";
+  if (access("/run/systemd/system", F_OK) != 0)
+    return skiff_fail(err, ENOTSUP,
+                      "linux.cgroupsPath \"%s\": the systemd cgroup driver needs systemd as PID 1, and this host "
+                      "does not run systemd",
+                      shown);
+  return skiff_fail(err, ENOTSUP,
+                    "linux.cgroupsPath \"%s\": the systemd cgroup driver is not supported by this build of skiff "
+                    "(use a plain cgroupsPath without --systemd-cgroup)",
+                    shown);
+}
+
+/* The path of the cgroup under hierarchy h's mount: absolute as given; relative under our own. */
+static int resolve(const struct cg_hierarchy *h, const char *clean, bool absolute, char *out, size_t size) {
+  int n = absolute || !*h->own ? snprintf(out, size, "%s", clean) : snprintf(out, size, "%s/%s", h->own, clean);
+  return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int check_not_frozen(struct cgroup *cg, const struct cg_layout *l, const char *shown, struct skiff_error *err) {
+  bool v2;
+  int i = cg_dirs_index_for(&cg->dirs, CG_FREEZER, &v2);
+  if (i < 0 || cg->existing[i] < cg_path_depth(cg->dirs.d[i].path))
+    return 0; /* created now, or no freezer */
+  bool frozen = false;
+  if (cg_is_frozen_fd(cg->dirs.d[i].fd, v2, &frozen, err) < 0)
+    return -1;
+  if (frozen)
+    return skiff_fail(err, EBUSY, "linux.cgroupsPath \"%s\": cgroup %s/%s is frozen", shown,
+                      l->h[cg->dirs.d[i].h].mount, cg->dirs.d[i].path);
+  return 0;
+}
+
+static int make_dirs(struct cgroup *cg, const struct cg_layout *l, const char *clean, bool absolute,
+                     const struct oci_resources *res, unsigned *leaf_v2, struct skiff_error *err) {
+  unsigned needed = res ? cg_needed_controllers(res) : 0;
+  unsigned v1_mounted = 0;
+  for (size_t i = 0; i < l->n; i++)
+    v1_mounted |= l->h[i].controllers;
+  for (size_t i = 0; i < l->n; i++) {
+    const struct cg_hierarchy *h = &l->h[i];
+    struct cg_dir *d = &cg->dirs.d[cg->dirs.n];
+    char path[PATH_MAX];
+    if (resolve(h, clean, absolute, path, sizeof path) < 0)
+      return skiff_fail(err, ENAMETOOLONG, "cgroup path too long");
+    d->h = (int)i;
+    d->fd = -1;
+    d->keep = true; /* until we know we made it */
+    d->path = strdup(path);
+    if (!d->path)
+      return skiff_fail_errno(err, ENOMEM, "cgroup path");
+    cg->dirs.n++;
+    cleanup_close int mountfd = open(h->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (mountfd < 0)
+      return skiff_fail_errno(err, errno, "open %s", h->mount);
+    size_t *existing = &cg->existing[cg->dirs.n - 1];
+    if (h->unified) {
+      /* pure v2: every controller on offer, as runc; hybrid: only those the config needs that
+       * no v1 hierarchy has, so that the host's root cgroup2 is left alone otherwise */
+      unsigned wanted = l->mode == CG_MODE_V2 ? ~0u : needed & ~v1_mounted;
+      d->fd = cg_v2_make(mountfd, path, wanted, true, existing, leaf_v2, err);
+    } else {
+      d->fd = cg_v1_make(mountfd, path, existing, err);
+    }
+    d->keep = *existing == cg_path_depth(path);
+    if (d->fd < 0)
+      return skiff_error_prefix(err, "cgroup %s", h->mount);
+    if (h->controllers & CG_BIT(CG_CPUSET)) {
+      bool cpus = res && res->has_cpu && res->cpu.cpus, mems = res && res->has_cpu && res->cpu.mems;
+      if (cg_v1_cpuset_fill(mountfd, path, *existing, cpus, mems, err) < 0)
+        return skiff_error_prefix(err, "cgroup %s", h->mount);
+    }
+  }
+  return 0;
+}
+
+int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
+                  struct skiff_error *err) {
+  *out = NULL;
+  const struct oci_linux *lnx = config->has_linux ? &config->linux_ : NULL;
+  const char *cp = lnx ? lnx->cgroups_path : NULL;
+  const struct oci_resources *res = lnx && lnx->has_resources ? &lnx->resources : NULL;
+  if (systemd || systemd_form(cp))
+    return no_systemd_driver(cp, err);
+  if (cp && strchr(cp, '\n'))
+    return skiff_fail(err, EINVAL, "linux.cgroupsPath: contains a newline");
+  if (res && cg_validate(res, false, err) < 0)
+    return -1;
+  const struct cg_layout *l = cg_layout_get(err);
+  if (!l)
+    return -1;
+  bool absolute = cp && cp[0] == '/';
+  char clean[PATH_MAX];
+  if (cg_clean_path(cp && *cp ? cp : id, clean, sizeof clean) < 0)
+    return skiff_fail(err, ENAMETOOLONG, "linux.cgroupsPath: too long");
+  if (!absolute && !*clean)
+    return skiff_fail(err, EINVAL, "linux.cgroupsPath \"%s\": resolves to skiff's own cgroup", cp);
+  if (!absolute && cg_layout_load_own(err) < 0)
+    return -1;
+  struct cgroup *cg = calloc(1, sizeof *cg);
+  if (!cg)
+    return skiff_fail_errno(err, ENOMEM, "cgroup");
+  cg->clone_fd = -1;
+  unsigned leaf_v2 = 0;
+  const char *shown = cp ? cp : "";
+  if (make_dirs(cg, l, clean, absolute, res, &leaf_v2, err) < 0 || check_not_frozen(cg, l, shown, err) < 0)
+    goto fail;
+  bool fresh = true;
+  for (size_t i = 0; i < cg->dirs.n; i++)
+    fresh = fresh && !cg->dirs.d[i].keep;
+  struct cg_target t;
+  cg_target_build(&t, l, &cg->dirs, leaf_v2, fresh);
+  if (cg_apply(&t, res, err) < 0)
+    goto fail;
+  if (l->mode == CG_MODE_V2 && l->unified >= 0) {
+    struct cg_dir *u = cg_dirs_find(&cg->dirs, l->unified);
+    cg->clone_fd = u ? u->fd : -1;
+  }
+  cg->stored = cg_dirs_format(&cg->dirs);
+  if (!cg->stored) {
+    skiff_fail_errno(err, ENOMEM, "cgroup path");
+    goto fail;
+  }
+  *out = cg;
+  return 0;
+fail:;
+  struct skiff_error ignored;
+  cgroup_destroy(cg, &ignored);
+  cgroup_free(cg);
+  return -1;
+}
+
+int cgroup_clone_fd(const struct cgroup *cg) {
+  return cg->clone_fd;
+}
+
+const char *cgroup_path(const struct cgroup *cg) {
+  return cg->stored;
+}
+
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct skiff_error *err) {
+  const struct cg_layout *l = cg_layout_get(err);
+  if (!l)
+    return -1;
+  char buf[24];
+  int len = snprintf(buf, sizeof buf, "%d", (int)pid);
+  for (size_t i = 0; i < cg->dirs.n; i++) {
+    const struct cg_dir *d = &cg->dirs.d[i];
+    if (cg_write(d->fd, "cgroup.procs", buf, (size_t)len) < 0)
+      return skiff_fail_errno(err, errno, "join cgroup %s/%s", l->h[d->h].mount, d->path);
+  }
+  return 0;
+}
+
+int cgroup_destroy(struct cgroup *cg, struct skiff_error *err) {
+  const struct cg_layout *l = cg_layout_get(err);
+  if (!l || !cg)
+    return l ? 0 : -1;
+  int ret = 0;
+  for (size_t i = 0; i < cg->dirs.n; i++) {
+    const struct cg_dir *d = &cg->dirs.d[i];
+    size_t depth = cg_path_depth(d->path);
+    if (d->keep || !d->path)
+      continue;
+    cleanup_close int mountfd = open(l->h[d->h].mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (mountfd < 0) {
+      ret = skiff_fail_errno(err, errno, "open %s", l->h[d->h].mount);
+      continue;
+    }
+    if (cg_rmdir_tree(mountfd, d->path, err) < 0) {
+      ret = skiff_fail_errno(err, err->code, "remove cgroup %s/%s", l->h[d->h].mount, d->path);
+      continue;
+    }
+    /* the parents create made, unless something else moved in meanwhile */
+    for (size_t k = depth - 1; k > cg->existing[i]; k--) {
+      char prefix[PATH_MAX];
+      cg_path_prefix(d->path, k, prefix, sizeof prefix);
+      if (unlinkat(mountfd, prefix, AT_REMOVEDIR) < 0)
+        break;
+    }
+  }
+  return ret;
+}
+
+void cgroup_free(struct cgroup *cg) {
+  if (!cg)
+    return;
+  cg_dirs_release(&cg->dirs);
+  free(cg->stored);
+  free(cg);
+}
+
+int cgroup_destroy_path(const char *path, struct skiff_error *err) {
+  struct cg_dirs dirs;
+  if (cg_dirs_parse(path, &dirs, err) < 0)
+    return -1;
+  const struct cg_layout *l = cg_layout_get(err);
+  int ret = 0;
+  for (size_t i = 0; i < dirs.n; i++) {
+    const struct cg_dir *d = &dirs.d[i];
+    if (d->keep || !*d->path)
+      continue;
+    cleanup_close int mountfd = open(l->h[d->h].mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (mountfd < 0)
+      ret = skiff_fail_errno(err, errno, "open %s", l->h[d->h].mount);
+    else if (cg_rmdir_tree(mountfd, d->path, err) < 0)
+      ret = skiff_fail_errno(err, err->code, "remove cgroup %s/%s", l->h[d->h].mount, d->path);
+  }
+  cg_dirs_release(&dirs);
+  return ret;
+}

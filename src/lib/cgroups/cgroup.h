@@ -1,0 +1,94 @@
+/* The container's cgroup: placement, resource limits, freeze, kill, stats.
+ *
+ * Works on cgroup v1, hybrid (v1 controllers plus a cgroup2 at /sys/fs/cgroup/unified) and
+ * pure v2; the layout is detected once per process. linux.cgroupsPath is resolved as runc
+ * does: absolute -> under each hierarchy's mount; relative -> under skiff's own cgroup in each
+ * hierarchy; absent -> the relative path "<id>".
+ *
+ * Lifecycle, in the parent:
+ *   cgroup_create()       before clone: mkdir in every hierarchy, every limit written
+ *   clone3(CLONE_INTO_CGROUP, cgroup_clone_fd()) when that is >= 0 (pure v2 only)
+ *   cgroup_enter(pid)     when the child was not placed by clone3 (v1, hybrid, old kernels)
+ *   on failure: cgroup_destroy() (removes only what create made), then cgroup_free()
+ *   otherwise: store cgroup_path() in the state, cgroup_free() (the cgroup stays)
+ * Later commands work from that stored string alone. */
+#ifndef SKIFF_CGROUP_H
+#define SKIFF_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "oci/error.h"
+
+struct cgroup; /* resolved paths, per-hierarchy directory fds, what create made */
+
+/* Resolves linux.cgroupsPath, creates the directories and writes every limit of
+ * linux.resources (plus the device rules every container gets, and an allow rule for each
+ * linux.devices[] entry), so that they hold before the container's first instruction.
+ * systemd, or a "slice:prefix:name" cgroupsPath: the systemd driver, which this build does not
+ * have: fails with a one-line error naming the cgroupsPath. A pre-existing cgroup is used as
+ * it is (it must not be frozen) and is never removed. */
+int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
+                  struct skiff_error *err);
+
+/* The cgroup2 directory fd for clone3(CLONE_INTO_CGROUP) on a pure v2 host, else -1. Owned by cg. */
+int cgroup_clone_fd(const struct cgroup *cg);
+
+/* The resolved path to keep in the state file and give to the functions below. Opaque:
+ * "/a/b" usually, one "hierarchy:/path" line per hierarchy when they differ, '~' in front when
+ * the cgroup existed before. Owned by cg. */
+const char *cgroup_path(const struct cgroup *cg);
+
+/* Writes pid into cgroup.procs of every hierarchy. */
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct skiff_error *err);
+
+/* After a failed create: removes the directories create made (sub-cgroups included), and the
+ * parents it made if they are empty. A pre-existing cgroup is left alone. Does not free cg. */
+int cgroup_destroy(struct cgroup *cg, struct skiff_error *err);
+
+/* Closes the fds and frees; the cgroup itself stays. NULL is fine. */
+void cgroup_free(struct cgroup *cg);
+
+/* delete: kills nothing; removes the cgroup (and sub-cgroups) in every hierarchy, retrying
+ * briefly on EBUSY while the last processes exit. Missing directories are fine; a cgroup
+ * marked pre-existing is left in place. */
+int cgroup_destroy_path(const char *path, struct skiff_error *err);
+
+/* kill --all: signals every process in the cgroup and its sub-cgroups, frozen meanwhile so that
+ * nothing forks away (then thawed). v2 SIGKILL: cgroup.kill. A missing cgroup is no error. */
+int cgroup_kill_all(const char *path, int signal, struct skiff_error *err);
+
+/* ps: every pid in the cgroup and its sub-cgroups, malloc'd (*n may be 0). */
+int cgroup_pids(const char *path, pid_t **pids, size_t *n, struct skiff_error *err);
+
+/* pause/resume: v1 freezer.state (waits until FROZEN/THAWED), v2 cgroup.freeze (waits on
+ * cgroup.events). */
+int cgroup_freeze(const char *path, bool frozen, struct skiff_error *err);
+
+/* Whether the cgroup is frozen ("paused"). A missing cgroup reads as not frozen. */
+int cgroup_is_frozen(const char *path, bool *frozen, struct skiff_error *err);
+
+/* update: writes the resources that are set (the others keep their values). Values are checked
+ * before anything is written. Device rules, when given, are replayed after the defaults. */
+int cgroup_update(const char *path, const struct oci_resources *res, struct skiff_error *err);
+
+/* events --stats: the "data" object of runc's stats event, compact JSON, malloc'd:
+ * {"cpu":{...},"cpuset":{...},"memory":{...},"pids":{...},"blkio":{...},"hugetlb":{...},
+ *  "intel_rdt":{},"network_interfaces":null}. Field names and omissions as runc's. */
+char *cgroup_stats_json(const char *path, struct skiff_error *err);
+
+/* events: OOM notification. open gives a watch whose fd turns readable (poll POLLIN) when an
+ * OOM may have happened; then cgroup_oom_watch_read stores how many OOM events happened since
+ * the previous call (0 for a spurious wakeup) and returns 0, or 1 when the cgroup is gone (stop
+ * watching), or -1. v1: memory.oom_control eventfd (one per OOM condition); v2: inotify on
+ * memory.events (the oom_kill counter). */
+struct cgroup_oom_watch;
+int cgroup_oom_watch_open(const char *path, struct cgroup_oom_watch **out, struct skiff_error *err);
+int cgroup_oom_watch_fd(const struct cgroup_oom_watch *w);
+int cgroup_oom_watch_read(struct cgroup_oom_watch *w, uint64_t *events, struct skiff_error *err);
+void cgroup_oom_watch_free(struct cgroup_oom_watch *w);
+
+#endif

@@ -1,0 +1,46 @@
+/* Device rules on cgroup v1: each rule written, in order, to devices.allow or devices.deny; the
+ * kernel folds them itself. "a" with numbers or access is not the kernel's "a" (which resets
+ * everything), so it is written as the same rule for "b" and for "c". */
+#include "lib/cgroups/internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+static void number(char *out, size_t size, int64_t n) {
+  if (n < 0)
+    snprintf(out, size, "*");
+  else
+    snprintf(out, size, "%" PRId64, n);
+}
+
+int cg_devices_v1_apply(int dirfd, const struct cg_dev_rules *rules, struct skiff_error *err) {
+  for (size_t i = 0; i < rules->n; i++) {
+    const struct cg_dev_rule *r = &rules->v[i];
+    const char *file = r->allow ? "devices.allow" : "devices.deny";
+    char line[64], major[24], minor[24], access[4];
+    size_t al = 0;
+    if (r->access & CG_DEV_READ)
+      access[al++] = 'r';
+    if (r->access & CG_DEV_WRITE)
+      access[al++] = 'w';
+    if (r->access & CG_DEV_MKNOD)
+      access[al++] = 'm';
+    access[al] = '\0';
+    number(major, sizeof major, r->major);
+    number(minor, sizeof minor, r->minor);
+    bool reset = r->type == 'a' && r->major < 0 && r->minor < 0 && r->access == CG_DEV_RWM;
+    for (int k = 0; k < 2; k++) {
+      char type = r->type == 'a' ? (k ? 'c' : 'b') : r->type;
+      if (reset)
+        snprintf(line, sizeof line, "a");
+      else
+        snprintf(line, sizeof line, "%c %s:%s %s", type, major, minor, access);
+      if (cg_write_str(dirfd, file, line) < 0)
+        return skiff_fail_errno(err, errno, "linux.resources.devices: write %s \"%s\"", file, line);
+      if (reset || r->type != 'a')
+        break;
+    }
+  }
+  return 0;
+}

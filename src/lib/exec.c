@@ -1,0 +1,212 @@
+/* exec: clone a process that joins every namespace of the container's init and its cgroup,
+ * takes the process settings and execs. It reports failures over a socket that closes on
+ * exec, so EOF means the command runs.
+ *
+ * Exec steps (sync-protocol.h numbers them X1, XT, X2):
+ *   X1 parent -> exec  SYNC_PLACED    the parent has put the process in the container's cgroup
+ *   XT exec -> parent  SYNC_TERMINAL  -t: the pty master, made in the container's devpts
+ *   X2 exec -> parent  EOF at execve, or SYNC_ERROR */
+#include "lib/exec-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cgroups/cgroup.h"
+#include "lib/container-internal.h"
+#include "lib/foreground.h"
+#include "lib/init.h"
+#include "lib/namespaces.h"
+#include "lib/process.h"
+#include "lib/spawn.h"
+#include "lib/state.h"
+#include "lib/sync.h"
+#include "lib/terminal.h"
+#include "lib/utils.h"
+#include "oci/cleanup.h"
+
+static const char *const proc_ns_names[OCI_NS_COUNT] = {
+    [OCI_NS_PID] = "pid",   [OCI_NS_NETWORK] = "net",   [OCI_NS_MOUNT] = "mnt", [OCI_NS_IPC] = "ipc",
+    [OCI_NS_UTS] = "uts",   [OCI_NS_USER] = "user",     [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+};
+
+struct exec_run {
+  const struct exec_options *opts;
+  struct loaded_container lc;
+  struct exec_process ep;
+  int ns_fds[OCI_NS_COUNT];
+  pid_t pid;
+  int sync_fd;
+  int master;
+};
+
+/* The init's namespaces, for each type the container's config has (new or joined). Opened
+ * while the init is known alive, so a recycled pid cannot hand us someone else's. */
+static int open_init_namespaces(struct exec_run *x, struct skiff_error *err) {
+  const struct oci_linux *l = &x->ep.config->linux_;
+  for (size_t i = 0; i < l->n_namespaces; i++) {
+    enum oci_ns_type t = l->namespaces[i].type;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", x->lc.state->pid, proc_ns_names[t]);
+    x->ns_fds[t] = open(path, O_RDONLY | O_CLOEXEC);
+    if (x->ns_fds[t] < 0)
+      return skiff_fail_errno(err, errno, "open %s", path);
+  }
+  if (!state_init_alive(x->lc.state))
+    return skiff_fail(err, ESRCH, "cannot exec in a stopped container");
+  return 0;
+}
+
+__attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
+  struct skiff_error err = {0};
+  struct sync_msg msg;
+  cleanup_free char *exe = NULL;
+  cleanup_free char **envp = NULL;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  int keep[OCI_NS_COUNT + 1], n = 0;
+  keep[n++] = fd;
+  for (int t = 0; t < OCI_NS_COUNT; t++)
+    if (x->ns_fds[t] >= 0)
+      keep[n++] = x->ns_fds[t];
+  fds_close_except(keep, n, 3 + x->opts->preserve_fds);
+  if (sync_expect(fd, SYNC_PLACED, &msg, NULL, &err) < 0) /* X1 */
+    _exit(1);
+  if (ns_join(x->ns_fds, ~(1u << OCI_NS_PID), &err) < 0)
+    goto fail;
+  if (x->ep.process.terminal) { /* XT */
+    int master;
+    if (terminal_setup_in_exec(&x->ep.process, &master, &err) < 0 ||
+        sync_send_fd(fd, SYNC_TERMINAL, master, &err) < 0)
+      goto fail;
+    close(master);
+  }
+  if (init_process_setup(&x->ep.process, x->opts->preserve_fds, &exe, &envp, &err) < 0)
+    goto fail;
+  process_exec_env(&x->ep.process, exe, envp, &err); /* X2: EOF on success */
+fail:
+  sync_send_error(fd, &err);
+  _exit(1);
+}
+
+static int place_and_wait(struct exec_run *x, struct skiff_error *err) {
+  struct sync_msg msg;
+  const char *cg = x->lc.state->cgroup_path;
+  if (cg && cgroup_enter_path(cg, x->opts->sub_cgroup, x->pid, err) < 0)
+    return -1;
+  if (sync_send(x->sync_fd, SYNC_PLACED, 0, err) < 0) /* X1 */
+    return -1;
+  if (x->ep.process.terminal && sync_expect(x->sync_fd, SYNC_TERMINAL, &msg, &x->master, err) < 0)
+    return -1;
+  if (sync_recv(x->sync_fd, &msg, NULL, err) == 0) /* X2 */
+    return skiff_fail(err, EPROTO, "exec: unexpected message %u", msg.type);
+  return err->code == EPIPE ? 0 : -1;
+}
+
+static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
+  int fds[2];
+  if (sync_socketpair(fds, err) < 0)
+    return -1;
+  cleanup_close int child_fd = fds[1];
+  x->sync_fd = fds[0];
+  cleanup_close int saved_pidns = -1;
+  if (spawn_enter_pid_ns(x->ns_fds[OCI_NS_PID], &saved_pidns, err) < 0)
+    return -1;
+  struct clone_args args = {.exit_signal = SIGCHLD};
+  x->pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  if (x->pid == 0)
+    exec_child(x, child_fd);
+  int clone_errno = errno;
+  if (spawn_leave_pid_ns(saved_pidns, err) < 0)
+    return -1;
+  if (x->pid < 0)
+    return skiff_fail_errno(err, clone_errno, "clone3");
+  return place_and_wait(x, err);
+}
+
+static int check_exec(struct exec_run *x, struct skiff_error *err) {
+  const char *status = x->lc.status;
+  if (!strcmp(status, "stopped"))
+    return skiff_fail(err, EINVAL, "cannot exec in a stopped container");
+  if (!strcmp(status, "paused"))
+    return skiff_fail(err, EINVAL, "cannot exec in a paused container");
+  const struct exec_options *o = x->opts;
+  if (o->tty && !o->console_socket && o->detach)
+    return skiff_fail(err, EINVAL, "cannot allocate tty if skiff will detach without setting console socket");
+  if (!o->tty && o->console_socket && !x->ep.process.terminal)
+    return skiff_fail(err, EINVAL, "cannot use console socket if skiff will not allocate tty");
+  return 0;
+}
+
+static int write_exec_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
+  char num[32];
+  int len = snprintf(num, sizeof num, "%d", pid);
+  return write_file_atomic(AT_FDCWD, path, num, (size_t)len, 0644, err) < 0 ? skiff_error_prefix(err, "pid file")
+                                                                          : 0;
+}
+
+static int exec_and_wait(struct exec_run *x, int *exit_status, struct skiff_error *err) {
+  const struct exec_options *o = x->opts;
+  struct foreground fg = {.sigfd = -1};
+  struct terminal_relay relay;
+  bool relaying = false;
+  int ret = o->detach ? 0 : foreground_begin(&fg, err);
+  if (ret == 0)
+    ret = spawn_exec(x, err);
+  if (ret == 0 && x->master >= 0 && o->console_socket)
+    ret = terminal_send_to_console_socket(o->console_socket, x->master, err);
+  else if (ret == 0 && x->master >= 0) {
+    relaying = true;
+    ret = terminal_relay_start(&relay, steal_fd(&x->master), err);
+  }
+  if (ret == 0 && o->pid_file)
+    ret = write_exec_pid_file(o->pid_file, x->pid, err);
+  if (ret == 0 && !o->detach) {
+    ret = foreground_wait(&fg, x->pid, relaying ? &relay : NULL, exit_status, err);
+    relaying = false;
+    x->pid = -1;
+  }
+  if (relaying)
+    terminal_relay_finish(&relay);
+  if (ret < 0 && x->pid > 0) {
+    kill(x->pid, SIGKILL);
+    waitpid(x->pid, NULL, 0);
+  }
+  foreground_end(&fg);
+  return ret;
+}
+
+int container_exec(const struct skiff_context *ctx, const char *id, const struct exec_options *opts,
+                   int *exit_status, struct skiff_error *err) {
+  struct exec_run x = {.opts = opts, .pid = -1, .sync_fd = -1, .master = -1};
+  for (int t = 0; t < OCI_NS_COUNT; t++)
+    x.ns_fds[t] = -1;
+  *exit_status = 0;
+  if (container_load(ctx, id, false, &x.lc, err) < 0)
+    return -1;
+  int ret = exec_process_build(&x.ep, x.lc.dirfd, opts, err);
+  if (ret == 0)
+    ret = check_exec(&x, err);
+  if (ret == 0)
+    ret = open_init_namespaces(&x, err);
+  if (ret == 0)
+    ret = exec_and_wait(&x, exit_status, err);
+  ns_close_paths(x.ns_fds);
+  if (x.sync_fd >= 0)
+    close(x.sync_fd);
+  if (x.master >= 0)
+    close(x.master);
+  exec_process_free(&x.ep);
+  container_unload(&x.lc);
+  return ret;
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# The container's process (src/lib/process.c, capabilities.c): args, env, cwd, user, umask, rlimits,
+# capabilities, noNewPrivileges, oomScoreAdj, sysctl, and the file descriptors it inherits.
+
+load helpers
+
+setup() {
+  requires root
+  setup_bundle
+}
+
+teardown() {
+  teardown_bundle
+}
+
+# status_field NAME: a field of the container's /proc/self/status, from $output
+status_field() {
+  awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"
+}
+
+@test "args: passed as they are, spaces and empty arguments included" {
+  run_container sh -c 'for a in "$@"; do echo "[$a]"; done' sh 'a b' '' '*' '$HOME'
+  assert_success
+  assert_output "$(printf '%s\n' '[a b]' '[]' '[*]' '[$HOME]')"
+}
+
+@test "args: args[0] is looked up in the process's PATH, or taken as a path" {
+  update_config '.process.env = ["PATH=/bin"]'
+  run_container busybox echo found
+  assert_output found
+  run_container /bin/echo absolute
+  assert_output absolute
+}
+
+@test "env: exactly the configured variables, none of the runtime's" {
+  update_config '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY="]'
+  set_args env
+  SKIFF_HOST_ONLY=leak run --separate-stderr skiff run "$ID" </dev/null
+  assert_success
+  assert_line "PATH=/bin"
+  assert_line "FOO=bar baz"
+  assert_line "EMPTY="
+  refute_output --partial SKIFF_HOST_ONLY
+  refute_output --partial BATS_
+  # HOME may be added from /etc/passwd, as runc does; nothing else
+  run grep -v -E '^(PATH|FOO|EMPTY|HOME)=' <<<"$output"
+  assert_output ""
+}
+
+@test "cwd: the process starts in process.cwd" {
+  update_config '.process.cwd = "/etc"'
+  run_container pwd
+  assert_success
+  assert_output /etc
+}
+
+@test "user: uid, gid and additionalGids, as /proc/self/status shows them" {
+  update_config '.process.user = {uid: 1000, gid: 1000, additionalGids: [10, 20]}'
+  run_container cat /proc/self/status
+  assert_success
+  [[ $(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' <<<"$output") == "1000 1000 1000 1000" ]]
+  [[ $(awk '$1 == "Gid:" { print $2, $3, $4, $5 }' <<<"$output") == "1000 1000 1000 1000" ]]
+  [[ $(awk '$1 == "Groups:" { $1 = ""; print }' <<<"$output") == " 10 20" ]]
+}
+
+@test "user: root with no additionalGids has no supplementary groups" {
+  run_container cat /proc/self/status
+  assert_success
+  [[ $(status_field Uid) == 0 && $(status_field Gid) == 0 ]]
+  [[ $(awk '$1 == "Groups:" { print NF }' <<<"$output") -eq 1 ]] || fail "groups: $(grep Groups <<<"$output")"
+}
+
+@test "umask: process.user.umask, and 0022 by default" {
+  update_config '.process.user.umask = 63'
+  run_container awk '$1 == "Umask:" { print $2 }' /proc/self/status
+  assert_output 0077
+  update_config 'del(.process.user.umask)'
+  run_container awk '$1 == "Umask:" { print $2 }' /proc/self/status
+  assert_output 0022
+}
+
+@test "rlimits: each configured soft and hard limit" {
+  update_config '.process.rlimits = [
+    {type: "RLIMIT_NOFILE", soft: 512, hard: 2048},
+    {type: "RLIMIT_CORE", soft: 0, hard: 0},
+    {type: "RLIMIT_NPROC", soft: 300, hard: 400},
+    {type: "RLIMIT_MSGQUEUE", soft: 8192, hard: 16384}]'
+  run_container cat /proc/self/limits
+  assert_success
+  assert_line --regexp '^Max open files +512 +2048 +files'
+  assert_line --regexp '^Max core file size +0 +0 +bytes'
+  assert_line --regexp '^Max processes +300 +400 +processes'
+  assert_line --regexp '^Max msgqueue size +8192 +16384 +bytes'
+}
+
+@test "capabilities: root gets the bounding, permitted and effective sets, no inheritable" {
+  # the default config: CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10)
+  run_container cat /proc/self/status
+  assert_success
+  [[ $(status_field CapBnd) == 0000000020000420 ]] || fail "CapBnd $(status_field CapBnd)"
+  [[ $(status_field CapPrm) == 0000000020000420 ]] || fail "CapPrm $(status_field CapPrm)"
+  [[ $(status_field CapEff) == 0000000020000420 ]] || fail "CapEff $(status_field CapEff)"
+  [[ $(status_field CapInh) == 0000000000000000 ]] || fail "CapInh $(status_field CapInh)"
+}
+
+@test "capabilities: a non-root process keeps its inheritable and ambient sets across exec" {
+  # after exec a non-root process's permitted and effective sets are its ambient set: the five
+  # sets are only all visible this way
+  update_config '.process.user = {uid: 1000, gid: 1000}
+    | .process.capabilities = {
+        bounding: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        permitted: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        effective: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        inheritable: ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        ambient: ["CAP_NET_BIND_SERVICE"]}'
+  run_container cat /proc/self/status
+  assert_success
+  [[ $(status_field CapBnd) == 0000000000000423 ]] || fail "CapBnd $(status_field CapBnd)"
+  [[ $(status_field CapInh) == 0000000000000420 ]] || fail "CapInh $(status_field CapInh)"
+  [[ $(status_field CapAmb) == 0000000000000400 ]] || fail "CapAmb $(status_field CapAmb)"
+  [[ $(status_field CapPrm) == 0000000000000400 ]] || fail "CapPrm $(status_field CapPrm)"
+  [[ $(status_field CapEff) == 0000000000000400 ]] || fail "CapEff $(status_field CapEff)"
+}
+
+@test "capabilities: a capability outside the sets is refused by the kernel" {
+  # CAP_CHOWN is not in the default sets
+  update_config '.root.readonly = false'
+  run_container sh -c 'touch /f && chown 1000 /f'
+  assert_failure
+  assert_output ""
+  [[ $stderr == *"Operation not permitted"* ]]
+}
+
+@test "capabilities: an unknown capability is a warning, not an error" {
+  # the spec: logged as a warning, and runtimes should not fail
+  update_config '.process.capabilities.bounding += ["CAP_SKIFF_UNKNOWN"]'
+  run_container cat /proc/self/status
+  assert_success
+  [[ $(status_field CapBnd) == 0000000020000420 ]]
+  [[ $stderr == *CAP_SKIFF_UNKNOWN* ]] || fail "no warning names CAP_SKIFF_UNKNOWN: $stderr"
+}
+
+@test "noNewPrivileges: NoNewPrivs follows the config" {
+  update_config '.process.noNewPrivileges = true'
+  run_container cat /proc/self/status
+  [[ $(status_field NoNewPrivs) == 1 ]]
+  update_config '.process.noNewPrivileges = false'
+  run_container cat /proc/self/status
+  [[ $(status_field NoNewPrivs) == 0 ]]
+}
+
+@test "oomScoreAdj: written to the process's oom_score_adj" {
+  update_config '.process.oomScoreAdj = 123'
+  run_container cat /proc/self/oom_score_adj
+  assert_success
+  assert_output 123
+}
+
+@test "sysctl: namespaced sysctls are set in the container only" {
+  local host_ttl host_msgmax
+  host_ttl=$(cat /proc/sys/net/ipv4/ip_default_ttl)
+  host_msgmax=$(cat /proc/sys/kernel/msgmax)
+  update_config '.linux.sysctl = {"net.ipv4.ip_default_ttl": "42", "kernel.msgmax": "4321"}'
+  run_container cat /proc/sys/net/ipv4/ip_default_ttl /proc/sys/kernel/msgmax
+  assert_success
+  assert_output "$(printf '%s\n' 42 4321)"
+  [[ $(cat /proc/sys/net/ipv4/ip_default_ttl) == "$host_ttl" && $(cat /proc/sys/kernel/msgmax) == "$host_msgmax" ]]
+}
+
+@test "fds: only 0, 1 and 2 reach the container, whatever the runtime had open" {
+  # ls opens the directory itself: on the lowest free fd, 3 when nothing leaked
+  set_args ls /proc/self/fd
+  run --separate-stderr skiff run "$ID" </dev/null 4</dev/null 7>"$BATS_TEST_TMPDIR/seven" 9<"$BUNDLE/config.json"
+  assert_success
+  assert_output "$(printf '%s\n' 0 1 2 3)"
+}
+
+@test "fds: a created container's init holds only its stdio and what it needs to wait" {
+  set_args sleep 1000
+  skiff create "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 7>"$BATS_TEST_TMPDIR/seven" ||
+    fail "create: $(cat "$BATS_TEST_TMPDIR/out")"
+  local pid fd target
+  pid=$(container_pid "$ID")
+  for fd in /proc/"$pid"/fd/*; do
+    target=$(readlink "$fd")
+    [[ $target != "$BATS_TEST_TMPDIR/seven" && $target != "$BUNDLE/config.json" ]] ||
+      fail "the init holds $target as ${fd##*/}"
+  done
+  skiff start "$ID"
+  wait_for_status "$ID" running
+  run ls "/proc/$pid/fd"
+  assert_output "$(printf '%s\n' 0 1 2)"
+  skiff delete --force "$ID"
+}

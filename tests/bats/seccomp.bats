@@ -1,0 +1,345 @@
+#!/usr/bin/env bats
+# linux.seccomp (src/lib/seccomp.c): actions, errno values, argument comparisons, flags, and the
+# SCMP_ACT_NOTIFY hand-off to an agent (tests/seccomp-listener/listener).
+
+load helpers
+
+LISTENER=${SKIFF_BUILDDIR:-$BATS_TEST_DIRNAME/../..}/tests/seccomp-listener/listener
+
+setup() {
+  setup_bundle
+}
+
+teardown() {
+  teardown_bundle
+}
+
+# set_seccomp JSON: linux.seccomp of the bundle
+set_seccomp() {
+  update_config '.linux.seccomp = $s' --argjson s "$1"
+}
+
+# block NAMES_JSON ACTION [ERRNO]: every other system call is allowed
+block() {
+  local rule
+  rule=$(jq -n --argjson names "$1" --arg action "$2" --arg errno "${3-}" \
+    '{names: $names, action: $action} + if $errno == "" then {} else {errnoRet: ($errno | tonumber)} end')
+  set_seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [$rule]}"
+}
+
+# The mode is argument 1 of chmod and argument 2 of fchmodat (the only one some architectures
+# have): chmod_rule ARGS_JSON blocks with ENOSPC when the comparisons of ARGS_JSON (written for
+# chmod) hold.
+chmod_rule() {
+  set_seccomp "$(jq -n --argjson args "$1" '{
+    defaultAction: "SCMP_ACT_ALLOW",
+    syscalls: [
+      {names: ["chmod"], action: "SCMP_ACT_ERRNO", errnoRet: 28, args: $args},
+      {names: ["fchmodat"], action: "SCMP_ACT_ERRNO", errnoRet: 28,
+       args: [$args[] | .index += 1]}]}')"
+}
+
+# chmod_modes MODE...: one line per mode, "MODE ok" or "MODE blocked" (ENOSPC from the filter)
+chmod_modes() {
+  run_container sh -c 'touch /dev/shm/f
+    for m; do
+      if out=$(chmod "$m" /dev/shm/f 2>&1); then echo "$m ok"
+      else case $out in *"No space left"*) echo "$m blocked" ;; *) echo "$m: $out" ;; esac; fi
+    done' sh "$@"
+}
+
+# op_case OP VALUE VALUE_TWO RESULT_600 RESULT_700 RESULT_755
+op_case() {
+  chmod_rule "[{\"index\": 1, \"value\": $2, \"valueTwo\": $3, \"op\": \"$1\"}]"
+  chmod_modes 600 700 755
+  assert_success
+  assert_output "600 $4
+700 $5
+755 $6"
+}
+
+# start_listener OPTION...: the agent on $SOCK, answering as the options say; its state file is
+# $BATS_TEST_TMPDIR/agent.json and its log $BATS_TEST_TMPDIR/agent.log
+start_listener() {
+  [[ -x $LISTENER ]] || fail "the test listener is not built: $LISTENER (set SKIFF_BUILDDIR)"
+  SOCK=$BATS_TEST_TMPDIR/agent.sock
+  (cd / && exec "$LISTENER" -t 20 -o "$BATS_TEST_TMPDIR/agent.json" -l "$BATS_TEST_TMPDIR/agent.log" "$@" \
+    "$SOCK" 3>&- </dev/null >"$BATS_TEST_TMPDIR/agent.out" 2>&1) &
+  LISTENER_PID=$!
+  defer kill -9 "$LISTENER_PID"
+  wait_for_file "$SOCK"
+}
+
+# notify_rule NAMES_JSON [METADATA]: SCMP_ACT_NOTIFY for the names, the agent at $SOCK
+notify_rule() {
+  set_seccomp "$(jq -n --arg sock "$SOCK" --argjson names "$1" --arg meta "${2-}" '{
+    defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+    syscalls: [{names: $names, action: "SCMP_ACT_NOTIFY"}]}
+    + if $meta == "" then {} else {listenerMetadata: $meta} end')"
+}
+
+# Every system call this machine's headers name, except the given ones, as a JSON array.
+syscalls_except() {
+  echo '#include <sys/syscall.h>' | cpp -dM | sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/\1/p' |
+    grep -vxF -f <(printf '%s\n' "$@") | jq -R . | jq -cs .
+}
+
+@test "defaultAction SCMP_ACT_ERRNO: what the syscalls do not allow fails with defaultErrnoRet" {
+  requires cpp
+  local allowed
+  allowed=$(syscalls_except mkdir mkdirat)
+  set_seccomp "$(jq -n --argjson allowed "$allowed" '{defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 6,
+    syscalls: [{names: $allowed, action: "SCMP_ACT_ALLOW"}]}')"
+  run_container sh -c 'echo running; mkdir /tmp/d'
+  assert_failure 1
+  assert_output running
+  [[ $stderr == *"No such device or address"* ]] || fail "mkdir did not fail with ENXIO: $stderr"
+}
+
+@test "defaultAction SCMP_ACT_ERRNO without defaultErrnoRet is EPERM" {
+  requires cpp
+  set_seccomp "$(jq -n --argjson allowed "$(syscalls_except mkdir mkdirat)" '{defaultAction: "SCMP_ACT_ERRNO",
+    syscalls: [{names: $allowed, action: "SCMP_ACT_ALLOW"}]}')"
+  run_container mkdir /tmp/d
+  assert_failure 1
+  [[ $stderr == *"Operation not permitted"* ]] || fail "mkdir did not fail with EPERM: $stderr"
+}
+
+@test "SCMP_ACT_ERRNO: errnoRet is the error, EPERM without it" {
+  block '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO 28
+  run_container sh -c 'mkdir /tmp/d || echo failed'
+  assert_success
+  assert_output failed
+  [[ $stderr == *"No space left on device"* ]] || fail "mkdir did not fail with ENOSPC: $stderr"
+
+  block '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO
+  run_container mkdir /tmp/d
+  assert_failure 1
+  [[ $stderr == *"Operation not permitted"* ]] || fail "mkdir did not fail with EPERM: $stderr"
+}
+
+@test "SCMP_ACT_ERRNO: other system calls are not affected" {
+  block '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO 28
+  update_config '.root.readonly = false'
+  run_container sh -c 'touch /tmp/f && ln -s f /tmp/l && rm /tmp/l /tmp/f && echo ok'
+  assert_success
+  assert_output ok
+}
+
+@test "SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL and SCMP_ACT_TRAP end the process with SIGSYS" {
+  local action
+  for action in SCMP_ACT_KILL_PROCESS SCMP_ACT_KILL_THREAD SCMP_ACT_KILL SCMP_ACT_TRAP; do
+    block '["mkdir", "mkdirat"]' "$action"
+    run_container sh -c 'echo before; mkdir /tmp/d; echo after'
+    [[ $status -eq 159 ]] || fail "$action: exit status $status, not 128 + SIGSYS; stderr: $stderr"
+    [[ $output == before ]] || fail "$action: output \"$output\""
+  done
+}
+
+@test "SCMP_ACT_KILL_PROCESS as the default action with an allow list" {
+  requires cpp
+  set_seccomp "$(jq -n --argjson allowed "$(syscalls_except mkdir mkdirat)" '{defaultAction: "SCMP_ACT_KILL_PROCESS",
+    syscalls: [{names: $allowed, action: "SCMP_ACT_ALLOW"}]}')"
+  run_container sh -c 'echo before; mkdir /tmp/d; echo after'
+  assert_equal "$status" 159
+  assert_output before
+}
+
+@test "SCMP_ACT_TRACE without a tracer fails the system call with ENOSYS" {
+  block '["mkdir", "mkdirat"]' SCMP_ACT_TRACE 1
+  run_container mkdir /tmp/d
+  assert_failure 1
+  [[ $stderr == *"Function not implemented"* ]] || fail "mkdir did not fail with ENOSYS: $stderr"
+}
+
+@test "SCMP_ACT_LOG and SCMP_ACT_ALLOW let the system call through" {
+  update_config '.root.readonly = false'
+  set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "flags": ["SECCOMP_FILTER_FLAG_LOG"], "syscalls": [
+    {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_LOG"}]}'
+  # everything else is the default action: allow it with the same generated list
+  requires cpp
+  update_config '.linux.seccomp.syscalls += [{names: $a, action: "SCMP_ACT_ALLOW"}]' \
+    --argjson a "$(syscalls_except mkdir mkdirat)"
+  run_container sh -c 'mkdir /tmp/d && [ -d /tmp/d ] && echo made'
+  assert_success
+  assert_output made
+}
+
+@test "args SCMP_CMP_EQ" {
+  op_case SCMP_CMP_EQ 448 0 ok blocked ok
+}
+
+@test "args SCMP_CMP_NE" {
+  op_case SCMP_CMP_NE 448 0 blocked ok blocked
+}
+
+@test "args SCMP_CMP_LT" {
+  op_case SCMP_CMP_LT 448 0 blocked ok ok
+}
+
+@test "args SCMP_CMP_LE" {
+  op_case SCMP_CMP_LE 448 0 blocked blocked ok
+}
+
+@test "args SCMP_CMP_GT" {
+  op_case SCMP_CMP_GT 448 0 ok ok blocked
+}
+
+@test "args SCMP_CMP_GE" {
+  op_case SCMP_CMP_GE 448 0 ok blocked blocked
+}
+
+@test "args SCMP_CMP_MASKED_EQ: value is the mask, valueTwo the expected result" {
+  op_case SCMP_CMP_MASKED_EQ 63 0 blocked blocked ok     # mode & 077 == 0
+  op_case SCMP_CMP_MASKED_EQ 448 384 blocked ok ok       # mode & 0700 == 0600
+}
+
+@test "args: comparisons of different arguments must all hold" {
+  chmod_rule '[{"index": 0, "value": 0, "op": "SCMP_CMP_NE"}, {"index": 1, "value": 448, "op": "SCMP_CMP_EQ"}]'
+  chmod_modes 700 755
+  assert_success
+  assert_output $'700 blocked\n755 ok'
+
+  chmod_rule '[{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}, {"index": 1, "value": 448, "op": "SCMP_CMP_EQ"}]'
+  chmod_modes 700 755
+  assert_success
+  assert_output $'700 ok\n755 ok'
+}
+
+@test "args: comparisons of the same argument match when any holds (as runc)" {
+  chmod_rule '[{"index": 1, "value": 448, "op": "SCMP_CMP_EQ"}, {"index": 1, "value": 493, "op": "SCMP_CMP_EQ"}]'
+  chmod_modes 600 700 755
+  assert_success
+  assert_output $'600 ok\n700 blocked\n755 blocked'
+}
+
+@test "system call names libseccomp does not know are skipped" {
+  block '["skiff_no_such_syscall", "mkdir", "mkdirat", "another_unknown_one"]' SCMP_ACT_ERRNO 28
+  run_container sh -c 'echo running; mkdir /tmp/d'
+  assert_failure 1
+  assert_output running
+  [[ $stderr == *"No space left on device"* ]] || fail "mkdir was not blocked: $stderr"
+}
+
+@test "architectures and flags" {
+  set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+    "architectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
+    "flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+  run_container sh -c 'echo running; mkdir /tmp/d'
+  assert_failure 1
+  assert_output running
+  [[ $stderr == *"No space left on device"* ]] || fail "mkdir was not blocked: $stderr"
+}
+
+@test "the filter is loaded without noNewPrivileges, for a non-root user without capabilities" {
+  block '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO 28
+  update_config '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000}
+    | .process.capabilities = {}'
+  run_container sh -c 'id -u; mkdir /tmp/d'
+  assert_failure 1
+  assert_output 1000
+  [[ $stderr == *"No space left on device"* ]] || fail "mkdir was not blocked: $stderr"
+}
+
+@test "the filter also holds for a process started by exec" {
+  block '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO 28
+  set_args sleep 1000
+  create_container "$ID"
+  skiff start "$ID"
+  run --separate-stderr skiff exec "$ID" mkdir /tmp/d
+  assert_failure 1
+  [[ $stderr == *"No space left on device"* ]] || fail "mkdir was not blocked in exec: $stderr"
+  skiff delete --force "$ID"
+}
+
+@test "an unknown action is a one-line error and leaves nothing behind" {
+  set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+    {"names": ["getcwd"], "action": "SCMP_ACT_ALLOW"},
+    {"names": ["mkdir"], "action": "SCMP_ACT_FOO"}]}'
+  local id
+  id=$(new_id)
+  run --separate-stderr skiff run --bundle "$BUNDLE" "$id" </dev/null
+  expect_error run --runc SCMP_ACT_FOO 'linux.seccomp.syscalls[1].action' 'unknown action "SCMP_ACT_FOO"'
+  [[ ! -e $SKIFF_ROOT/$id ]] || fail "state left for $id"
+
+  set_seccomp '{"defaultAction": "SCMP_ACT_BAR"}'
+  run --separate-stderr skiff create --bundle "$BUNDLE" "$id" </dev/null
+  expect_error create --runc SCMP_ACT_BAR 'linux.seccomp.defaultAction' 'unknown action "SCMP_ACT_BAR"'
+  [[ ! -e $SKIFF_ROOT/$id ]] || fail "state left for $id"
+}
+
+@test "errnoRet with an action that takes no errno is an error" {
+  runc_lacks "errnoRet is accepted with any action"
+  block '["mkdir"]' SCMP_ACT_ALLOW 1
+  update_config '.linux.seccomp.defaultAction = "SCMP_ACT_ERRNO"'
+  run_container true
+  expect_error run 'linux.seccomp.syscalls[0].errnoRet' SCMP_ACT_ALLOW
+}
+
+@test "SCMP_ACT_NOTIFY: the agent answers the system call" {
+  start_listener -e 95
+  notify_rule '["mkdir", "mkdirat"]'
+  run_container sh -c 'echo running; mkdir /tmp/d'
+  assert_failure 1
+  assert_output running
+  [[ $stderr == *"not supported"* ]] || fail "mkdir did not get the agent's EOPNOTSUPP: $stderr"
+  wait "$LISTENER_PID" || fail "the listener failed: $(cat "$BATS_TEST_TMPDIR/agent.out")"
+  [[ -s $BATS_TEST_TMPDIR/agent.log ]] || fail "the agent saw no notification"
+}
+
+@test "SCMP_ACT_NOTIFY: the agent can make a system call succeed without running it" {
+  start_listener -v 0
+  notify_rule '["mkdir", "mkdirat"]'
+  update_config '.root.readonly = false'
+  run_container sh -c 'mkdir /tmp/d && echo made; [ -d /tmp/d ] || echo absent'
+  assert_success
+  assert_output $'made\nabsent'
+  wait "$LISTENER_PID" || fail "the listener failed: $(cat "$BATS_TEST_TMPDIR/agent.out")"
+}
+
+@test "SCMP_ACT_NOTIFY: the agent receives the container process state and the seccomp fd" {
+  start_listener -c
+  notify_rule '["mkdir", "mkdirat"]' 'opaque "metadata" for the agent'
+  update_config '.root.readonly = false | .annotations = {"org.example.key": "value"}'
+  set_args sh -c 'mkdir /tmp/d && [ -d /tmp/d ] && echo made'
+  create_container "$ID"
+  local pid
+  pid=$(container_pid "$ID")
+  skiff start "$ID"
+  wait "$LISTENER_PID" || fail "the listener failed: $(cat "$BATS_TEST_TMPDIR/agent.out")"
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/$ID.out")" made
+  jq -e --arg id "$ID" --argjson pid "$pid" --arg bundle "$BUNDLE" '
+    (.ociVersion | type == "string") and .fds == ["seccompFd"] and .pid == $pid
+    and .metadata == "opaque \"metadata\" for the agent"
+    and .state.id == $id and .state.pid == $pid and .state.bundle == $bundle
+    and (.state.status | type == "string") and .state.annotations == {"org.example.key": "value"}' \
+    "$BATS_TEST_TMPDIR/agent.json" || fail "state sent: $(cat "$BATS_TEST_TMPDIR/agent.json")"
+  skiff delete --force "$ID"
+}
+
+@test "SCMP_ACT_NOTIFY with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" {
+  runc_lacks "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
+  start_listener -e 95
+  notify_rule '["mkdir", "mkdirat"]'
+  update_config '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]'
+  run_container mkdir /tmp/d
+  assert_failure 1
+  [[ $stderr == *"not supported"* ]] || fail "mkdir did not get the agent's EOPNOTSUPP: $stderr"
+}
+
+@test "SCMP_ACT_NOTIFY: no agent at listenerPath is a one-line error and leaves nothing behind" {
+  SOCK=$BATS_TEST_TMPDIR/nobody-listens.sock
+  notify_rule '["mkdir", "mkdirat"]'
+  local id
+  id=$(new_id)
+  run --separate-stderr skiff create --bundle "$BUNDLE" "$id" </dev/null
+  expect_error create --runc-lines 2 --runc nobody-listens.sock nobody-listens.sock
+  [[ ! -e $SKIFF_ROOT/$id ]] || fail "state left for $id"
+}
+
+@test "SCMP_ACT_NOTIFY needs listenerPath" {
+  set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+  run_container true
+  expect_error run --runc-lines 2 --runc listenerPath 'linux.seccomp.syscalls[0].action' listenerPath
+}
