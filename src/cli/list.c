@@ -204,7 +204,7 @@ static int print_list(struct cli_global *g, const char *format, bool quiet, stru
   } else if (strcmp(format, "json") == 0) {
     print_json(rows, n_rows);
   } else {
-    return cli_fail(cmd, "invalid format option"); /* runc's words */
+    return cli_fail(cmd, "invalid format option \"%s\": table or json", format); /* runc's words, and which */
   }
   return fflush(stdout) == 0 ? 0 : cli_fail(cmd, "write: %s", strerror(errno));
 }

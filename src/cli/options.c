@@ -141,9 +141,12 @@ static int parse_bool(const char *s, bool *out) {
   return -1;
 }
 
-static int check_arg_count(const struct cli_usage *usage, int n) {
+static int check_arg_count(const struct cli_usage *usage, int n, char **args) {
   if (n >= usage->min_args && n <= usage->max_args)
     return 0;
+  if (n > usage->max_args && usage->max_args > 0) /* name what is too much */
+    return cli_fail(usage->name, "unexpected argument \"%s\": takes %s", args[usage->max_args],
+                    usage->args_what);
   if (usage->max_args == 0)
     return cli_fail(usage->name, "accepts no arguments");
   if (usage->min_args == usage->max_args)
@@ -219,7 +222,7 @@ int cli_parse(const struct cli_usage *usage, struct cli_option *options, size_t 
              -1;
     *(int *)o->value = (int)v;
   }
-  if (check_arg_count(usage, argc - i))
+  if (check_arg_count(usage, argc - i, argv + i))
     return -1;
   *args = argv + i;
   *status = 0;

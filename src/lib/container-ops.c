@@ -22,16 +22,18 @@ int container_validate_id(const char *id, struct skiff_error *err) {
   if (!id || !*id)
     return skiff_fail(err, EINVAL, "container id cannot be empty");
   if (!strcmp(id, ".") || !strcmp(id, ".."))
-    return skiff_fail(err, EINVAL, "invalid container id format: %s", id);
+    return skiff_fail(err, EINVAL, "invalid container id \"%s\"", id);
   for (const char *p = id; *p; p++) {
     char c = *p;
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
               c == '+' || c == '-' || c == '.';
     if (!ok)
-      return skiff_fail(err, EINVAL, "invalid container id format: %s", id);
+      return skiff_fail(err, EINVAL,
+                        "invalid container id \"%s\": only letters, digits, \"_\", \"+\", \"-\" and \".\" are allowed",
+                        id);
   }
   if (strlen(id) > 1024)
-    return skiff_fail(err, EINVAL, "invalid container id format: id too long");
+    return skiff_fail(err, EINVAL, "invalid container id: longer than 1024 characters");
   return 0;
 }
 
@@ -42,8 +44,11 @@ int container_load(const struct skiff_context *ctx, const char *id, bool lock, s
   if (container_validate_id(id, err) < 0)
     return -1;
   out->dirfd = lock ? state_dir_open(ctx->root, id, err) : state_dir_open_unlocked(ctx->root, id, err);
-  if (out->dirfd < 0)
+  if (out->dirfd < 0) {
+    if (err->code == ENOENT)
+      skiff_fail(err, ENOENT, "container %s does not exist", id);
     return -1;
+  }
   bool creating = false;
   out->state = state_read(out->dirfd, lock ? NULL : &creating, err);
   if (!out->state) {
@@ -52,7 +57,8 @@ int container_load(const struct skiff_context *ctx, const char *id, bool lock, s
     container_unload(out);
     return -1;
   }
-  out->status = state_status(out->dirfd, out->state);
+  /* holding the lock ourselves, pid 0 can only be a create that died */
+  out->status = lock && out->state->pid == 0 ? "stopped" : state_status(out->dirfd, out->state);
   return 0;
 }
 
@@ -109,7 +115,7 @@ int container_kill(const struct skiff_context *ctx, const char *id, int signal, 
     return -1;
   int ret = 0;
   if (!strcmp(lc.status, "stopped")) {
-    ret = skiff_fail(err, ESRCH, "container not running");
+    ret = skiff_fail(err, ESRCH, "container %s is not running", id);
   } else if (all && lc.state->cgroup_path) {
     ret = cgroup_kill_all(lc.state->cgroup_path, signal, err);
   } else {

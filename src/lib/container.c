@@ -20,6 +20,8 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/foreground.h"
 #include "lib/hooks.h"
+#include "lib/log.h"
+#include "lib/process.h"
 #include "lib/namespaces.h"
 #include "lib/spawn.h"
 #include "lib/state.h"
@@ -27,6 +29,7 @@
 #include "lib/terminal.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
+#include "oci/names.h"
 
 /* What a create holds until the container is handed over or torn down. */
 struct launch {
@@ -86,6 +89,19 @@ static void launch_finish(struct launch *l, bool teardown) {
   free(l->config_json);
 }
 
+/* The spec has runtimes log capabilities they do not know and go on (the kernel may be older
+ * than the config). */
+static void warn_unknown_capabilities(const struct oci_process *p) {
+  const struct oci_capabilities *c = &p->capabilities;
+  const struct oci_strv *sets[] = {&c->bounding, &c->effective, &c->inheritable, &c->permitted, &c->ambient};
+  static const char *const names[] = {"bounding", "effective", "inheritable", "permitted", "ambient"};
+  for (size_t s = 0; s < 5; s++)
+    for (size_t i = 0; i < sets[s]->n; i++)
+      if (oci_cap_from_name(sets[s]->v[i]) < 0)
+        log_warning("config.json: process.capabilities.%s[%zu]: unknown capability \"%s\" ignored", names[s], i,
+                    sets[s]->v[i]);
+}
+
 static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
   if (!realpath(bundle ? bundle : ".", l->bundle))
     return skiff_fail_errno(err, errno, "bundle %s", bundle ? bundle : ".");
@@ -112,6 +128,9 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
                       joined ? joined : root);
   if (!S_ISDIR(st.st_mode))
     return skiff_fail(err, ENOTDIR, "config.json: root.path: rootfs \"%s\" is not a directory", l->rootfs);
+  warn_unknown_capabilities(&l->config->process);
+  if (process_validate_sysctl(l->config, err) < 0)
+    return -1;
   if (!oci_config_namespace(l->config, OCI_NS_MOUNT))
     return skiff_fail(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
   return 0;
@@ -164,14 +183,16 @@ static int write_pid_file(const char *path, pid_t pid, struct skiff_error *err) 
   return 0;
 }
 
-static int record_state(struct launch *l, struct skiff_error *err) {
+/* Written twice: once before the init exists (pid 0, status "creating"), so that a create that
+ * dies leaves the cgroup to remove on record, then with the init's pid. */
+static int record_state(struct launch *l, pid_t pid, struct skiff_error *err) {
   char created[64];
   struct oci_state *s = &l->state;
   format_rfc3339_nano(created, sizeof created);
   s->oci_version = l->config->oci_version;
   s->id = (char *)l->id;
-  s->pid = l->spawned.pid;
-  if (proc_start_time(s->pid, &s->pid_start_time, NULL) < 0)
+  s->pid = pid;
+  if (pid > 0 && proc_start_time(s->pid, &s->pid_start_time, NULL) < 0)
     return skiff_fail(err, ESRCH, "container init exited during create");
   s->bundle = l->bundle;
   s->rootfs = l->rootfs;
@@ -225,7 +246,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   if (l->dirfd < 0)
     return -1;
   l->dir_created = true;
-  if (cgroup_create(l->config, l->id, l->ctx->systemd_cgroup, &l->cgroup, err) < 0)
+  if (cgroup_create(l->config, l->id, l->ctx->systemd_cgroup, &l->cgroup, err) < 0 || record_state(l, 0, err) < 0)
     return -1;
   if (!run_mode && make_exec_fifo(l, err) < 0)
     return -1;
@@ -251,7 +272,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
       return -1;
   }
   if (write_file_atomic(l->dirfd, STATE_CONFIG, l->config_json, l->config_len, 0600, err) < 0 ||
-      record_state(l, err) < 0)
+      record_state(l, l->spawned.pid, err) < 0)
     return -1;
   if (opts->pid_file && write_pid_file(opts->pid_file, l->spawned.pid, err) < 0)
     return -1;
@@ -340,9 +361,9 @@ int container_start(const struct skiff_context *ctx, const char *id, struct skif
   if (!strcmp(lc.status, "created"))
     ret = release_init(&lc, err);
   else if (!strcmp(lc.status, "stopped"))
-    ret = skiff_fail(err, EINVAL, "cannot start a container that has stopped");
+    ret = skiff_fail(err, EINVAL, "cannot start container %s: it has stopped", id);
   else
-    ret = skiff_fail(err, EINVAL, "cannot start an already running container");
+    ret = skiff_fail(err, EINVAL, "cannot start container %s: it is already %s", id, lc.status);
   if (ret == 0)
     container_run_poststart(lc.state);
   container_unload(&lc);

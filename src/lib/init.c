@@ -73,6 +73,16 @@ static char *hook_state_json(const struct spawn_config *sc, pid_t host_pid, stru
   return oci_state_hook_json(&st, "created", err);
 }
 
+/* The init's ids were the host's, unmapped in its new user namespace: it takes the namespace's
+ * root so that the files it creates have an owner there (mkdir would fail with EOVERFLOW). */
+static int become_userns_root(struct skiff_error *err) {
+  if (setresgid(0, 0, 0) < 0)
+    return skiff_fail_errno(err, errno, "setresgid to the user namespace's root");
+  if (setresuid(0, 0, 0) < 0)
+    return skiff_fail_errno(err, errno, "setresuid to the user namespace's root");
+  return 0;
+}
+
 /* Steps 1 to 6; *host_pid gets the init's pid as the host sees it. */
 static int init_namespaces(const struct spawn_config *sc, int fd, pid_t *host_pid, struct skiff_error *err) {
   struct sync_msg msg;
@@ -87,6 +97,8 @@ static int init_namespaces(const struct spawn_config *sc, int fd, pid_t *host_pi
   if (sync_send(fd, SYNC_USERNS_READY, 0, err) < 0) /* step 2 */
     return -1;
   if (sync_expect(fd, SYNC_IDMAP_DONE, &msg, NULL, err) < 0) /* step 3 */
+    return -1;
+  if (oci_config_namespace(sc->config, OCI_NS_USER) && become_userns_root(err) < 0)
     return -1;
   if (sc->unshare_flags && unshare((int)sc->unshare_flags) < 0)
     return skiff_fail_errno(err, errno, "unshare namespaces");

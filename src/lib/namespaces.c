@@ -77,7 +77,8 @@ int ns_open_paths(const struct oci_config *config, int fds[OCI_NS_COUNT], struct
     if (fd < 0) {
       int saved = errno;
       ns_close_paths(fds);
-      return skiff_fail_errno(err, saved, "linux.namespaces[%zu].path: open %s", i, ns->path);
+      return skiff_fail_errno(err, saved, "linux.namespaces[%zu].path: open %s namespace %s", i, type_name,
+                              ns->path);
     }
     fds[ns->type] = fd;
     int nstype = ioctl(fd, NS_GET_NSTYPE);

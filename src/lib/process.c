@@ -390,3 +390,38 @@ int process_exec(const struct oci_process *process, const char *path, struct ski
     return -1;
   return process_exec_env(process, path, envp, err);
 }
+
+static enum oci_ns_type sysctl_namespace(const char *dotted) {
+  static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                         "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+                                         "kernel.shm_rmid_forced"};
+  for (size_t i = 0; i < sizeof ipc_keys / sizeof ipc_keys[0]; i++)
+    if (!strcmp(dotted, ipc_keys[i]))
+      return OCI_NS_IPC;
+  if (!strncmp(dotted, "fs.mqueue.", 10))
+    return OCI_NS_IPC;
+  if (!strcmp(dotted, "kernel.hostname") || !strcmp(dotted, "kernel.domainname"))
+    return OCI_NS_UTS;
+  if (!strncmp(dotted, "net.", 4))
+    return OCI_NS_NETWORK;
+  return OCI_NS_COUNT;
+}
+
+int process_validate_sysctl(const struct oci_config *config, struct skiff_error *err) {
+  const struct oci_linux *l = &config->linux_;
+  for (size_t i = 0; i < l->n_sysctl; i++) {
+    char dotted[256];
+    snprintf(dotted, sizeof dotted, "%s", l->sysctl[i].key);
+    for (char *p = dotted; *p; p++) /* "net/ipv4/ip_forward" names the same file */
+      if (*p == '/')
+        *p = '.';
+    enum oci_ns_type t = sysctl_namespace(dotted);
+    if (t == OCI_NS_COUNT)
+      return skiff_fail(err, EINVAL, "config.json: linux.sysctl[\"%s\"]: not in a separate kernel namespace",
+                        l->sysctl[i].key);
+    if (!oci_config_namespace(config, t))
+      return skiff_fail(err, EINVAL, "config.json: linux.sysctl[\"%s\"]: needs a %s namespace",
+                        l->sysctl[i].key, oci_ns_type_name(t));
+  }
+  return 0;
+}

@@ -69,4 +69,9 @@ char **process_build_env(const struct oci_process *process, struct skiff_error *
 int process_exec_env(const struct oci_process *process, const char *path, char *const envp[],
                      struct skiff_error *err);
 
+/* Before anything is created: every linux.sysctl key must belong to a namespace the container
+ * has (ipc: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; uts: kernel.hostname,
+ * kernel.domainname; network: net.*), so that writing it cannot change the host. */
+int process_validate_sysctl(const struct oci_config *config, struct skiff_error *err);
+
 #endif

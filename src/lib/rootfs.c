@@ -58,6 +58,10 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
   unsigned long flag = MS_SLAVE | MS_REC;
   if (propagation && !(flag = mount_propagation_flag(propagation)))
     return skiff_fail(err, EINVAL, "linux.rootfsPropagation: unknown propagation \"%s\"", propagation);
+  /* an unbindable tree could not give the rootfs bind below: private now, unbindable once the
+     new root stands (rootfs_finalize) */
+  if (flag & MS_UNBINDABLE)
+    flag = MS_PRIVATE | (flag & MS_REC);
   if (mount(NULL, "/", NULL, flag, NULL) < 0)
     return skiff_fail_errno(err, errno, "set the propagation of / to %s",
                             propagation ? propagation : "rslave");
@@ -230,6 +234,11 @@ int rootfs_finalize(const struct oci_config *config, struct skiff_error *err) {
     return skiff_fail_errno(err, errno, "open /");
   if (devices_need_setup(config) && devices_reopen_dev_null(err) < 0)
     return -1;
+  /* the new root is a bind mount made after the propagation of the old one was set: give it
+     the configured propagation too (shared and unbindable are visible from inside) */
+  unsigned long flag = lx->rootfs_propagation ? mount_propagation_flag(lx->rootfs_propagation) : 0;
+  if (flag && mount(NULL, "/", NULL, flag, NULL) < 0)
+    return skiff_fail_errno(err, errno, "set the propagation of the new / to %s", lx->rootfs_propagation);
   for (size_t i = 0; i < lx->readonly_paths.n; i++)
     if (readonly_path(root_fd, lx->readonly_paths.v[i], err) < 0)
       return skiff_error_prefix(err, "linux.readonlyPaths[%zu] (%s)", i, lx->readonly_paths.v[i]);

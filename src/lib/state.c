@@ -58,6 +58,29 @@ static void remove_entries(int dirfd) {
       unlinkat(dirfd, e->d_name, 0); /* temp files of write_file_atomic */
 }
 
+/* A directory whose lock was free: either a container (state.json with a pid), or what a create
+ * that died left (no state.json, or one written before the init existed, pid 0), whose cgroup
+ * goes with it. */
+static int reclaim_dead_create(int dirfd, const char *id, struct skiff_error *err) {
+  size_t len;
+  cleanup_free char *json = read_file_at(dirfd, STATE_FILE, &len, err);
+  if (json) {
+    struct oci_state *st = oci_state_parse(json, len, STATE_FILE, err);
+    bool incomplete = st && st->pid == 0;
+    int ret = 0;
+    if (incomplete && st->cgroup_path)
+      ret = cgroup_destroy_path(st->cgroup_path, err);
+    if (st)
+      oci_state_free(st);
+    if (!incomplete)
+      return skiff_fail(err, EEXIST, "container with id exists: %s", id);
+    if (ret < 0)
+      return -1;
+  }
+  remove_entries(dirfd);
+  return 0;
+}
+
 int state_dir_create(const char *root, const char *id, struct skiff_error *err) {
   cleanup_close int rootfd = open_root(root, true, err);
   if (rootfd < 0)
@@ -76,11 +99,8 @@ int state_dir_create(const char *root, const char *id, struct skiff_error *err) 
       return skiff_fail(err, EEXIST, "container with id exists: %s", id);
     return skiff_fail_errno(err, errno, "lock %s/%s", root, id);
   }
-  if (reclaimed) {
-    if (faccessat(dirfd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-      return skiff_fail(err, EEXIST, "container with id exists: %s", id);
-    remove_entries(dirfd);
-  }
+  if (reclaimed && reclaim_dead_create(dirfd, id, err) < 0)
+    return -1;
   return steal_fd(&dirfd);
 }
 
@@ -152,7 +172,16 @@ bool state_init_alive(const struct oci_state *state) {
   return start == state->pid_start_time && letter != 'Z' && letter != 'X';
 }
 
+/* pid 0: state.json was written before the init existed; its create still holds the lock, or
+ * died. */
+static bool being_created(int dirfd) {
+  cleanup_close int probe = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return probe >= 0 && flock(probe, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
 const char *state_status(int dirfd, const struct oci_state *state) {
+  if (state->pid == 0)
+    return being_created(dirfd) ? "creating" : "stopped";
   if (!state_init_alive(state))
     return "stopped";
   if (faccessat(dirfd, EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
