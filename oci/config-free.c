@@ -105,6 +105,13 @@ void oci_seccomp_clear(struct oci_seccomp *s) {
   *s = (struct oci_seccomp){0};
 }
 
+void oci_resources_free(struct oci_resources *res) {
+  if (!res)
+    return;
+  oci_resources_clear(res);
+  free(res);
+}
+
 void oci_linux_clear(struct oci_linux *l) {
   for (size_t i = 0; i < l->n_namespaces; i++)
     free(l->namespaces[i].path);

@@ -175,6 +175,24 @@ struct oci_process *oci_process_parse(const char *json, size_t len, const char *
   return process;
 }
 
+struct oci_resources *oci_resources_parse(const char *json, size_t len, const char *source,
+                                          struct skiff_error *err) {
+  struct json_doc doc;
+  if (json_doc_parse(&doc, json, len, source, err) < 0)
+    return NULL;
+  struct json_ctx c;
+  json_ctx_init(&c, &doc, source, err);
+  struct oci_resources *res = calloc(1, sizeof *res);
+  if (!res)
+    json_oom(&c);
+  else if (json_expect_object(&c, 0) < 0 || oci_parse_resources(&c, 0, res) < 0) {
+    oci_resources_free(res);
+    res = NULL;
+  }
+  json_doc_free(&doc);
+  return res;
+}
+
 /* Reads a whole regular file in one go when its size is known, growing otherwise. */
 static char *read_file(const char *path, size_t *len, const char *source, struct skiff_error *err) {
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);

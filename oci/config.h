@@ -386,7 +386,12 @@ struct oci_config *oci_config_parse_file(const char *path, const char *source, s
 /* Parses a standalone process object (the --process FILE of exec). */
 struct oci_process *oci_process_parse(const char *json, size_t len, const char *source, struct skiff_error *err);
 
+/* Parses a standalone linux.resources object (update --resources), paths relative to it. */
+struct oci_resources *oci_resources_parse(const char *json, size_t len, const char *source,
+                                          struct skiff_error *err);
+
 void oci_config_free(struct oci_config *config);
+void oci_resources_free(struct oci_resources *resources);
 void oci_process_free(struct oci_process *process);
 
 /* Name of a namespace type as the spec spells it ("pid", "network", ...). */

@@ -8,12 +8,15 @@
 # TAP stream shown as it runs. Ends with one line "N passed, N failed, N skipped"; exits non-zero when a
 # test failed or nothing ran.
 #
-# Environment: SKIFF_BINARY (default ./skiff) is the runtime the bats suite tests; BATS_FLAGS adds flags
-# to bats (e.g. BATS_FLAGS='-f kill').
+# Environment: SKIFF_BINARY (default ./skiff) is the runtime the bats suite tests; SKIFF_BUILDDIR (default
+# the current directory) is where tests find helper programs; BATS_FLAGS adds flags to bats
+# (e.g. BATS_FLAGS='-f kill').
 set -uo pipefail
 
 srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export SKIFF_BINARY=${SKIFF_BINARY:-$PWD/skiff}
+# where the tests find helper programs built with skiff (the build tree)
+export SKIFF_BUILDDIR=${SKIFF_BUILDDIR:-$PWD}
 
 units=()
 bats_files=()

@@ -85,5 +85,11 @@ int cmd_run(struct cli_global *g, int argc, char **argv);
 int cmd_list(struct cli_global *g, int argc, char **argv);
 int cmd_spec(struct cli_global *g, int argc, char **argv);
 int cmd_exec(struct cli_global *g, int argc, char **argv);
+int cmd_features(struct cli_global *g, int argc, char **argv);
+int cmd_pause(struct cli_global *g, int argc, char **argv);
+int cmd_resume(struct cli_global *g, int argc, char **argv);
+int cmd_update(struct cli_global *g, int argc, char **argv);
+int cmd_events(struct cli_global *g, int argc, char **argv);
+int cmd_ps(struct cli_global *g, int argc, char **argv);
 
 #endif

@@ -38,6 +38,12 @@ static const struct command commands[] = {
     {"list", cmd_list, "list the containers under the state root"},
     {"spec", cmd_spec, "write a default config.json to a bundle"},
     {"exec", cmd_exec, "run a new process inside a running container"},
+    {"features", cmd_features, "print the features this runtime supports, as JSON"},
+    {"ps", cmd_ps, "list the processes of a container"},
+    {"pause", cmd_pause, "suspend every process of a container"},
+    {"resume", cmd_resume, "resume every process of a paused container"},
+    {"update", cmd_update, "update the resource limits of a running container"},
+    {"events", cmd_events, "print a container's resource stats and oom events"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -77,7 +77,7 @@ static void launch_finish(struct launch *l, bool teardown) {
   ns_close_paths(l->sc.ns_fds);
   if (l->cgroup) {
     if (teardown)
-      cgroup_destroy_path(cgroup_path(l->cgroup), &ignored);
+      cgroup_destroy(l->cgroup, &ignored);
     cgroup_free(l->cgroup);
   }
   if (teardown && l->dir_created)

@@ -54,6 +54,27 @@ int container_list(const struct skiff_context *ctx, struct container_summary **o
                    struct skiff_error *err);
 void container_list_free(struct container_summary *list, size_t n);
 
+/* pause / resume: freeze and thaw the container's cgroup; state then shows "paused". */
+int container_pause(const struct skiff_context *ctx, const char *id, struct skiff_error *err);
+int container_resume(const struct skiff_context *ctx, const char *id, struct skiff_error *err);
+
+/* update: writes the resources that are set into the running container's cgroup. */
+struct oci_resources;
+int container_update(const struct skiff_context *ctx, const char *id, const struct oci_resources *res,
+                     struct skiff_error *err);
+
+/* ps: the pids in the container's cgroup (malloc'd). */
+int container_pids(const struct skiff_context *ctx, const char *id, pid_t **pids, size_t *n,
+                   struct skiff_error *err);
+
+/* events: one runc event line ({"type":"stats","id":...,"data":{...}}), malloc'd. */
+char *container_stats_event(const struct skiff_context *ctx, const char *id, struct skiff_error *err);
+
+/* events: streams stats every interval_ms and an "oom" event whenever the kernel OOM-kills in the
+ * container, calling emit with each line, until the container stops. stats_once: one stats line. */
+int container_events(const struct skiff_context *ctx, const char *id, int interval_ms,
+                     void (*emit)(const char *line), struct skiff_error *err);
+
 /* Checks an id as runc does (letters, digits, "_+-."; not "." or ".."). */
 int container_validate_id(const char *id, struct skiff_error *err);
 

@@ -173,17 +173,35 @@ int devices_setup(const struct oci_config *config, int root_fd, bool in_user_ns,
   return dev_links(root_fd, err);
 }
 
+/* The container's /dev/null, resolved in its root and opened for reading and writing only once
+ * it is known to be the null device: an image whose /dev/null leads to a procfs file (the kernel's
+ * core_pattern, say) must not hand the container an fd the init opened with the host's rights. */
+static int open_container_dev_null(struct skiff_error *err) {
+  cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return skiff_fail_errno(err, errno, "open /");
+  struct stat probe, st;
+  cleanup_close int path_fd = path_open_in_root(root, "/dev/null", O_PATH, 0, err);
+  if (path_fd < 0 || fstat(path_fd, &probe) < 0)
+    return path_fd < 0 ? -1 : skiff_fail_errno(err, errno, "stat /dev/null in the container");
+  if (!S_ISCHR(probe.st_mode) || probe.st_rdev != makedev(1, 3))
+    return skiff_fail(err, EPERM, "/dev/null in the container is not the null device (1:3)");
+  cleanup_close int fd = path_open_in_root(root, "/dev/null", O_RDWR | O_NOCTTY, 0, err);
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return fd < 0 ? -1 : skiff_fail_errno(err, errno, "stat /dev/null in the container");
+  if (st.st_ino != probe.st_ino || st.st_dev != probe.st_dev)
+    return skiff_fail(err, EPERM, "/dev/null in the container changed while it was opened");
+  return steal_fd(&fd);
+}
+
 int devices_reopen_dev_null(struct skiff_error *err) {
   struct stat st;
   int null_fd = -1;
   for (int fd = 0; fd < 3; fd++) {
     if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
       continue;
-    if (null_fd < 0) {
-      null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-      if (null_fd < 0)
-        return skiff_fail_errno(err, errno, "open /dev/null in the container");
-    }
+    if (null_fd < 0 && (null_fd = open_container_dev_null(err)) < 0)
+      return -1;
     if (dup3(null_fd, fd, 0) < 0) {
       int e = errno;
       close(null_fd);

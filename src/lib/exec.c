@@ -127,6 +127,7 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
   if (x->pid == 0)
     exec_child(x, child_fd);
   int clone_errno = errno;
+  close(steal_fd(&child_fd)); /* else X2's EOF never comes */
   if (spawn_leave_pid_ns(saved_pidns, err) < 0)
     return -1;
   if (x->pid < 0)

@@ -152,7 +152,7 @@ static int init_rootfs(const struct spawn_config *sc, int sync_fd, const char *h
   if (chdir(sc->bundle) < 0)
     return skiff_fail_errno(err, errno, "chdir to bundle %s", sc->bundle);
   bool in_user_ns = oci_config_namespace(c, OCI_NS_USER) != NULL;
-  if (rootfs_setup(c, sc->rootfs, in_user_ns, err) < 0)
+  if (rootfs_setup(c, sc->rootfs, in_user_ns, sc->idmap_trees, err) < 0)
     return -1;
   if (hooks_run(&c->hooks.create_container, "createContainer", hook_state, err) < 0)
     return -1;

@@ -91,7 +91,7 @@ static int mount_v1_hierarchy(const struct mount_context *ctx, const char *dest,
       .cleared = o->cleared,
       .propagation = o->propagation,
   };
-  return mount_bind(ctx, dest, host_dir, &bind, err);
+  return mount_bind(ctx, dest, host_dir, -1, &bind, err);
 }
 
 /* For "cpu,cpuacct": cpu -> cpu,cpuacct and cpuacct -> cpu,cpuacct next to it. */
@@ -173,7 +173,7 @@ static int mount_cgroup_v2(const struct mount_context *ctx, const struct oci_mou
     return skiff_fail_errno(err, errno, "mount type \"cgroup2\"");
   struct mount_options bind = *o;
   bind.flags |= MS_BIND;
-  return mount_bind(ctx, m->destination, "/sys/fs/cgroup", &bind, err);
+  return mount_bind(ctx, m->destination, "/sys/fs/cgroup", -1, &bind, err);
 }
 
 int mount_cgroup(const struct mount_context *ctx, const struct oci_mount *m, const struct mount_options *o,

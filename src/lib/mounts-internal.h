@@ -25,8 +25,8 @@ int mount_filesystem(const struct mount_context *ctx, const char *dest, const ch
                      const struct mount_options *o, struct skiff_error *err);
 
 /* Bind-mounts the host path source at dest (a directory or a file, as the source is), then remounts
- * with the flags the options ask for. */
-int mount_bind(const struct mount_context *ctx, const char *dest, const char *source,
+ * with the flags the options ask for. tree >= 0: a detached tree (idmapped) attached instead. */
+int mount_bind(const struct mount_context *ctx, const char *dest, const char *source, int tree,
                const struct mount_options *o, struct skiff_error *err);
 
 /* mount(2) onto "/proc/self/fd/<fd>". */

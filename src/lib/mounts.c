@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/lsm.h"
 #include "lib/mounts-internal.h"
 #include "lib/paths.h"
 #include "oci/cleanup.h"
@@ -200,6 +201,8 @@ static int parse_options(const struct oci_mount *m, struct mount_options *o, cha
       o->has_rec = true;
     } else if (strcmp(opt, "tmpcopyup") == 0) {
       o->copy_up = true;
+    } else if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0) {
+      continue; /* the tree the parent idmapped: mounts-idmap.c */
     } else {
       size_t n = strlen(opt);
       if (p != data)
@@ -312,22 +315,27 @@ int mount_remount_bind(int fd, unsigned long flags, unsigned long cleared, struc
   return 0;
 }
 
-int mount_bind(const struct mount_context *ctx, const char *dest, const char *source,
+int mount_bind(const struct mount_context *ctx, const char *dest, const char *source, int tree,
                const struct mount_options *o, struct skiff_error *err) {
   if (!source || !*source)
     return skiff_fail(err, EINVAL, "bind mount without a source");
-  cleanup_close int src = open(source, O_PATH | O_CLOEXEC);
+  cleanup_close int src = tree >= 0 ? -1 : open(source, O_PATH | O_CLOEXEC);
   struct stat st;
   struct statfs sfs;
-  if (src < 0 || fstat(src, &st) < 0 || fstatfs(src, &sfs) < 0)
+  int from = tree >= 0 ? tree : src;
+  if (from < 0 || fstat(from, &st) < 0 || fstatfs(from, &sfs) < 0)
     return skiff_fail_errno(err, errno, "bind source %s", source);
   cleanup_close int dst = S_ISDIR(st.st_mode) ? path_mkdir_in_root(ctx->root_fd, dest, 0755, 0, err)
                                               : path_create_file_in_root(ctx->root_fd, dest, 0755, err);
   if (dst < 0 || check_proc_destination(ctx, dst, sfs.f_type == PROC_SUPER_MAGIC, err) < 0)
     return -1;
   char src_path[PROC_FD_PATH_MAX];
-  if (mount_on_fd(proc_fd_path(src, src_path), dst, NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
+  if (tree >= 0) {
+    if (mount_fd_move(tree, dst, err) < 0)
+      return skiff_error_prefix(err, "attach the idmapped mount of %s", source);
+  } else if (mount_on_fd(proc_fd_path(src, src_path), dst, NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0) {
     return skiff_fail_errno(err, errno, "bind mount %s", source);
+  }
 
   unsigned long flags = o->flags;
   if (is_dev(dest)) /* made ro after the devices are in: mounts_finalize_readonly() */
@@ -388,7 +396,11 @@ int mount_filesystem(const struct mount_context *ctx, const char *dest, const ch
   unsigned long flags = o->flags & ~(MS_BIND | MS_REC);
   if (tmpfs || is_dev(dest)) /* files go in first: made ro by mounts_finalize_readonly() */
     flags &= ~MS_RDONLY;
-  if (mount_on_fd(source ? source : type, fd, type, flags, o->data) < 0) {
+  cleanup_free char *labelled = NULL;
+  if (lsm_mount_data(type, o->data, ctx->mount_label, &labelled, err) < 0)
+    return -1;
+  const char *data = labelled ? labelled : o->data;
+  if (mount_on_fd(source ? source : type, fd, type, flags, data) < 0) {
     int e = errno;
     if (e == EPERM && ctx->in_user_ns && strcmp(type, "sysfs") == 0) {
       /* sysfs belongs to the network namespace: without one of its own, rbind the host's */
@@ -398,11 +410,16 @@ int mount_filesystem(const struct mount_context *ctx, const char *dest, const ch
         rbind.rec.attr_set |= MOUNT_ATTR_RDONLY;
         rbind.has_rec = true;
       }
-      return mount_bind(ctx, dest, "/sys", &rbind, err);
+      return mount_bind(ctx, dest, "/sys", -1, &rbind, err);
     }
-    if (o->data)
-      return skiff_fail_errno(err, e, "mount type \"%s\" with data \"%s\"", type, o->data);
+    if (data)
+      return skiff_fail_errno(err, e, "mount type \"%s\" with data \"%s\"", type, data);
     return skiff_fail_errno(err, e, "mount type \"%s\"", type);
+  }
+  if (ctx->mount_label && strcmp(type, "mqueue") == 0) {
+    cleanup_close int root = path_open_in_root(ctx->root_fd, dest, O_PATH, 0, err);
+    if (root < 0 || lsm_label_mount_root(root, type, ctx->mount_label, err) < 0)
+      return -1;
   }
   if (tmpfs && (covered_mode >= 0 || o->copy_up)) {
     cleanup_close int root = path_open_in_root(ctx->root_fd, dest, O_RDONLY | O_DIRECTORY, 0, err);
@@ -416,15 +433,23 @@ int mount_filesystem(const struct mount_context *ctx, const char *dest, const ch
   return mount_finish(ctx, dest, o, err);
 }
 
-static int mount_one(const struct mount_context *ctx, const struct oci_mount *m, struct skiff_error *err) {
+static int mount_one(const struct mount_context *ctx, const struct oci_mount *m, int *tree,
+                     struct skiff_error *err) {
   struct mount_options o;
   cleanup_free char *data = NULL;
+  bool recursive;
   if (parse_options(m, &o, &data, err) < 0)
     return -1;
-  if (m->n_uid_mappings || m->n_gid_mappings)
-    return skiff_fail(err, EINVAL, "uidMappings/gidMappings (idmapped mounts) are not supported");
-  if (o.flags & MS_BIND)
-    return mount_bind(ctx, m->destination, m->source, &o, err);
+  if (mount_wants_idmap(m, &recursive) && *tree < 0)
+    return skiff_fail(err, EINVAL, "idmapped mount: no idmapped tree was prepared for it");
+  if (o.flags & MS_BIND) {
+    int r = mount_bind(ctx, m->destination, m->source, *tree, &o, err);
+    if (*tree >= 0) { /* attached or not, of no more use */
+      close(*tree);
+      *tree = -1;
+    }
+    return r;
+  }
   if (!m->type || !*m->type)
     return skiff_fail(err, EINVAL, "mount without a type");
   if (strcmp(m->type, "cgroup") == 0)
@@ -435,7 +460,8 @@ static int mount_one(const struct mount_context *ctx, const struct oci_mount *m,
 int mounts_setup(const struct oci_config *config, const struct mount_context *ctx, struct skiff_error *err) {
   for (size_t i = 0; i < config->n_mounts; i++) {
     const struct oci_mount *m = &config->mounts[i];
-    if (mount_one(ctx, m, err) < 0)
+    int none = -1;
+    if (mount_one(ctx, m, ctx->idmap_trees ? &ctx->idmap_trees[i] : &none, err) < 0)
       return skiff_error_prefix(err, "mounts[%zu] (%s)", i, m->destination);
   }
   return 0;
@@ -451,8 +477,63 @@ int mounts_finalize_readonly(const struct oci_config *config, int root_fd, struc
     if (!tmpfs && !is_dev(m->destination))
       continue;
     cleanup_close int fd = path_open_in_root(root_fd, m->destination, O_PATH, 0, err);
-    if (fd < 0 || mount_remount_bind(fd, flags, 0, err) < 0)
+    if (fd < 0 || mount_fd_set_readonly(fd, err) < 0)
       return skiff_error_prefix(err, "mounts[%zu] (%s)", i, m->destination);
   }
   return 0;
+}
+
+/* ---- mounts by fd alone --------------------------------------------------- */
+
+int mount_fd_move(int tree, int dst, struct skiff_error *err) {
+  if (syscall(SYS_move_mount, tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return skiff_fail_errno(err, errno, "move_mount");
+  return 0;
+}
+
+int mount_fd_bind(int src, int dst, bool recursive, bool readonly, struct skiff_error *err) {
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+  cleanup_close int tree = (int)syscall(SYS_open_tree, src, "", flags);
+  if (tree < 0 && errno == ENOSYS) { /* before Linux 5.2: by path, the one way there is */
+    char from[PROC_FD_PATH_MAX], to[PROC_FD_PATH_MAX];
+    if (mount(proc_fd_path(src, from), proc_fd_path(dst, to), NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+      return skiff_fail_errno(err, errno, "bind mount");
+    return readonly ? mount_remount_bind(dst, MS_RDONLY, 0, err) : 0;
+  }
+  if (tree < 0)
+    return skiff_fail_errno(err, errno, "open_tree");
+  /* read-only before it is attached: never visible writable, and no remount through a path */
+  struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (readonly &&
+      syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ro, sizeof ro) < 0)
+    return skiff_fail_errno(err, errno, "make the bind mount read-only");
+  return mount_fd_move(tree, dst, err);
+}
+
+int mount_fd_tmpfs_ro(int dst, struct skiff_error *err) {
+  cleanup_close int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0 && errno == ENOSYS) {
+    char to[PROC_FD_PATH_MAX];
+    if (mount("tmpfs", proc_fd_path(dst, to), "tmpfs", MS_RDONLY, NULL) < 0)
+      return skiff_fail_errno(err, errno, "mount a read-only tmpfs");
+    return 0;
+  }
+  if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return skiff_fail_errno(err, errno, "create a tmpfs");
+  cleanup_close int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+  if (mnt < 0)
+    return skiff_fail_errno(err, errno, "fsmount a read-only tmpfs");
+  return mount_fd_move(mnt, dst, err);
+}
+
+int mount_fd_set_readonly(int fd, struct skiff_error *err) {
+  struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &ro, sizeof ro) == 0)
+    return 0;
+  if (errno != ENOSYS)
+    return skiff_fail_errno(err, errno, "make the mount read-only");
+  struct statfs st; /* before Linux 5.12: remount by path, keeping the flags it has */
+  if (fstatfs(fd, &st) < 0)
+    return skiff_fail_errno(err, errno, "statfs");
+  return mount_remount_bind(fd, MS_RDONLY | ((unsigned long)st.f_flags & LOCKABLE_FLAGS), 0, err);
 }

@@ -16,6 +16,8 @@ struct mount_context {
   bool in_user_ns;       /* mknod and some remounts are refused: see the fallbacks */
   bool cgroup_ns;        /* the init has its own cgroup namespace */
   const char *mountinfo; /* the init's /proc/self/mountinfo, read before any container mount */
+  const char *mount_label; /* linux.mountLabel (SELinux context of the mounted filesystems), or NULL */
+  int *idmap_trees; /* per config->mounts[i]: a detached idmapped tree to attach (-1: none); or NULL */
 };
 
 /* Mounts config->mounts in order. Read-only tmpfs mounts and a read-only /dev are mounted rw
@@ -25,6 +27,21 @@ int mounts_setup(const struct oci_config *config, const struct mount_context *ct
 
 /* After pivot_root: remounts ro the tmpfs mounts and the /dev mount whose options say ro. */
 int mounts_finalize_readonly(const struct oci_config *config, int root_fd, struct skiff_error *err);
+
+/* Idmapped mounts (mounts-idmap.c). In the parent, before clone: for each mount asking for an
+ * idmapping (uidMappings/gidMappings, "idmap", "ridmap"), a detached clone of its bind source
+ * (relative to bundle), idmapped with its mappings, or without any with the container's
+ * (joined_userns: the user namespace joined by path, or -1). *trees gets config->n_mounts fds, -1
+ * where there is none, or stays NULL when no mount asks; they are close-on-exec and go to the init
+ * as mount_context.idmap_trees. Fails naming the mount for a mount that is not a bind, mappings
+ * given only for uids or gids, idmap without mappings nor user namespace, a caller without root,
+ * a filesystem that does not support it. */
+int mounts_idmap_open(const struct oci_config *config, const char *bundle, int joined_userns, int **trees,
+                      struct skiff_error *err);
+void mounts_idmap_close(int *trees, size_t n);
+
+/* The mount asks for an idmapping; *recursive: "ridmap" (submounts too). */
+bool mount_wants_idmap(const struct oci_mount *m, bool *recursive);
 
 /* MS_* flags of a mount's options (the last of ro/rw, suid/nosuid... wins); data options and
  * propagation are left out. */
@@ -37,6 +54,19 @@ bool mount_is_bind(const struct oci_mount *m);
  * locked by a more privileged user namespace are kept when the kernel insists, unless `cleared`
  * asked one of them off. */
 int mount_remount_bind(int fd, unsigned long flags, unsigned long cleared, struct skiff_error *err);
+
+/* Mounts through fds alone, for use after pivot_root, where a "/proc/self/fd/N" path would be
+ * resolved in the container's /proc (which the rootfs may fake). Each falls back to the path on
+ * kernels without the new mount API (open_tree/fsopen: 5.2, mount_setattr: 5.12).
+ *   mount_fd_move:         move_mount of a detached tree (open_tree, fsmount) onto dst
+ *   mount_fd_bind:         bind src onto dst (with its submounts if recursive), read-only before
+ *                          it is attached if asked
+ *   mount_fd_tmpfs_ro:     an empty read-only tmpfs on dst
+ *   mount_fd_set_readonly: MOUNT_ATTR_RDONLY on the mount fd is the root of, other flags kept */
+int mount_fd_move(int tree, int dst, struct skiff_error *err);
+int mount_fd_bind(int src, int dst, bool recursive, bool readonly, struct skiff_error *err);
+int mount_fd_tmpfs_ro(int dst, struct skiff_error *err);
+int mount_fd_set_readonly(int fd, struct skiff_error *err);
 
 /* MS_SHARED, MS_SLAVE|MS_REC... for a propagation name (shared, rslave...), 0 for anything else. */
 unsigned long mount_propagation_flag(const char *name);

@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,6 +19,8 @@
 #define OPENAT2_RETRIES 32
 /* Symlinks spliced while creating a path, as the kernel's own limit. */
 #define MAX_SPLICES 40
+/* The inode number of every procfs root (the kernel's PROC_ROOT_INO). */
+#define PROC_ROOT_INO 1
 
 enum create_kind { CREATE_DIR, CREATE_FILE };
 
@@ -187,4 +191,39 @@ char *path_clean(const char *path, char *buf, size_t size) {
     buf[out++] = '/';
   buf[out] = '\0';
   return buf;
+}
+
+/* ---- procfs ------------------------------------------------------------ */
+
+static bool on_procfs(int fd) {
+  struct statfs st;
+  return fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
+int proc_open(const char *path, int flags, uint64_t resolve, struct skiff_error *err) {
+  cleanup_close int root = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  if (root < 0 || fstat(root, &st) < 0)
+    return skiff_fail_errno(err, errno, "open /proc");
+  if (!on_procfs(root) || st.st_ino != PROC_ROOT_INO)
+    return skiff_fail(err, EXDEV, "/proc is not the root of a procfs");
+  struct open_how how = {
+      .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+      .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | resolve,
+  };
+  int fd = -1;
+  for (int i = 0; i < OPENAT2_RETRIES; i++) {
+    fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN)
+      break;
+  }
+  if (fd < 0 && errno == EXDEV)
+    return skiff_fail(err, EXDEV, "/proc/%s: a mount covers it", path);
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "open /proc/%s", path);
+  if (!on_procfs(fd)) {
+    close(fd);
+    return skiff_fail(err, EXDEV, "/proc/%s is not on procfs", path);
+  }
+  return fd;
 }

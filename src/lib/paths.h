@@ -34,4 +34,11 @@ int path_create_file_in_root(int root_fd, const char *path, mode_t mode, struct 
  * destinations as the spec writes them. Returns buf. */
 char *path_clean(const char *path, char *buf, size_t size);
 
+/* Opens /proc/<path> (path relative, e.g. "self/oom_score_adj") for a write the host must never
+ * receive: /proc must be the root of a procfs and the lookup stays beneath it, crossing no mount
+ * (a bind over /proc/sys/... or /proc/self/attr/... fails with EXDEV) and no magic link; `resolve`
+ * adds RESOLVE_* flags (RESOLVE_NO_SYMLINKS where even "self" is not expected). The file opened is
+ * checked to be on procfs. Returns the fd, or -1 with err filled (err->code EXDEV for a refusal). */
+int proc_open(const char *path, int flags, uint64_t resolve, struct skiff_error *err);
+
 #endif

@@ -5,17 +5,16 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/paths.h"
 #include "oci/cleanup.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -23,13 +22,6 @@
 #endif
 
 _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "additional_gids is passed to setgroups as is");
-
-static int is_procfs(int fd) {
-  struct statfs st;
-  if (fstatfs(fd, &st) < 0)
-    return -1;
-  return st.f_type == PROC_SUPER_MAGIC;
-}
 
 static int write_all(int fd, const char *data, size_t len) {
   ssize_t n = write(fd, data, len);
@@ -72,41 +64,21 @@ static int sysctl_key_to_path(const char *key, char *path, size_t size) {
   }
 }
 
-static int open_beneath(int dirfd, const char *path, int flags) {
-  struct open_how how = {
-      .flags = flags | O_CLOEXEC | O_NOCTTY,
-      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-  };
-  int fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-  if (fd < 0 &&
-      errno == ENOSYS) /* before 5.6: the key was already checked for "..", so only symlinks are left */
-    fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-  return fd;
-}
-
+/* Each value goes to a file opened beneath a verified procfs root, crossing no mount and no
+ * symlink: a bind mount over part of /proc/sys (or a rootfs whose /proc is not a procfs) makes the
+ * write fail instead of landing elsewhere. */
 int process_apply_sysctl(const struct oci_linux *linux_, struct skiff_error *err) {
-  if (linux_->n_sysctl == 0)
-    return 0;
-  cleanup_close int sysfd = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (sysfd < 0)
-    return skiff_fail_errno(err, errno, "linux.sysctl: open /proc/sys");
   for (size_t i = 0; i < linux_->n_sysctl; i++) {
     const char *key = linux_->sysctl[i].key, *value = linux_->sysctl[i].value;
     char path[PATH_MAX];
-    if (sysctl_key_to_path(key, path, sizeof path) < 0)
+    memcpy(path, "sys/", 4);
+    if (sysctl_key_to_path(key, path + 4, sizeof path - 4) < 0)
       return skiff_fail(err, EINVAL, "linux.sysctl[\"%s\"]: invalid key", key);
-    cleanup_close int fd = open_beneath(sysfd, path, O_WRONLY);
+    cleanup_close int fd = proc_open(path, O_WRONLY, RESOLVE_NO_SYMLINKS, err);
     if (fd < 0)
-      return skiff_fail_errno(err, errno, "linux.sysctl[\"%s\"]: open /proc/sys/%s", key, path);
-    /* Something mounted over part of /proc/sys must not receive the value. */
-    int proc = is_procfs(fd);
-    if (proc < 0)
-      return skiff_fail_errno(err, errno, "linux.sysctl[\"%s\"]: fstatfs /proc/sys/%s", key, path);
-    if (!proc)
-      return skiff_fail(err, EPERM, "linux.sysctl[\"%s\"]: /proc/sys/%s is not on procfs", key, path);
+      return skiff_error_prefix(err, "linux.sysctl[\"%s\"]", key);
     if (write_all(fd, value, strlen(value)) < 0)
-      return skiff_fail_errno(err, errno, "linux.sysctl[\"%s\"]: write \"%s\" to /proc/sys/%s", key, value,
-                              path);
+      return skiff_fail_errno(err, errno, "linux.sysctl[\"%s\"]: write \"%s\" to /proc/%s", key, value, path);
   }
   return 0;
 }
@@ -127,12 +99,9 @@ int process_apply_rlimits(const struct oci_process *process, struct skiff_error 
 int process_apply_oom_score_adj(const struct oci_process *process, struct skiff_error *err) {
   if (!process->has_oom_score_adj)
     return 0;
-  cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  cleanup_close int fd = proc_open("self/oom_score_adj", O_WRONLY, 0, err);
   if (fd < 0)
-    return skiff_fail_errno(err, errno, "process.oomScoreAdj: open /proc/self/oom_score_adj");
-  int proc = is_procfs(fd);
-  if (proc <= 0)
-    return skiff_fail(err, EPERM, "process.oomScoreAdj: /proc/self/oom_score_adj is not on procfs");
+    return skiff_error_prefix(err, "process.oomScoreAdj");
   char buf[16];
   int len = snprintf(buf, sizeof buf, "%d", process->oom_score_adj);
   if (write_all(fd, buf, len) < 0)

@@ -18,15 +18,15 @@
 
 /* Writes each linux.sysctl value to /proc/sys/<key>. Keys use sysctl(8)'s convention: the
  * first separator in the key ('.' or '/') is the path separator, the other one stands for a
- * literal '.' in a name (net.ipv4.conf.eth0/100.rp_filter). Each file is opened beneath
- * /proc/sys without following symlinks and must be on procfs. */
+ * literal '.' in a name (net.ipv4.conf.eth0/100.rp_filter). Each file is opened with proc_open()
+ * (lib/paths.h): beneath a verified procfs, through no mount and no symlink. */
 int process_apply_sysctl(const struct oci_linux *linux_, struct skiff_error *err);
 
 /* setrlimit for each process.rlimits entry. Raising a hard limit needs CAP_SYS_RESOURCE. */
 int process_apply_rlimits(const struct oci_process *process, struct skiff_error *err);
 
-/* Writes process.oomScoreAdj, when set, to /proc/self/oom_score_adj (lowering it needs
- * CAP_SYS_RESOURCE). */
+/* Writes process.oomScoreAdj, when set, to /proc/self/oom_score_adj, opened with proc_open()
+ * (lowering it needs CAP_SYS_RESOURCE). */
 int process_apply_oom_score_adj(const struct oci_process *process, struct skiff_error *err);
 
 /* Sets PR_SET_KEEPCAPS (so that capabilities_apply() can still set the configured sets after

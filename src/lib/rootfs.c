@@ -52,7 +52,7 @@ static int make_parent_private(const char *mountinfo, const char *root, struct s
   return 0;
 }
 
-int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns,
+int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *idmap_trees,
                  struct skiff_error *err) {
   const char *propagation = config->linux_.rootfs_propagation;
   unsigned long flag = MS_SLAVE | MS_REC;
@@ -85,6 +85,8 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
       .in_user_ns = in_user_ns,
       .cgroup_ns = oci_config_namespace(config, OCI_NS_CGROUP) != NULL,
       .mountinfo = mountinfo,
+      .mount_label = config->linux_.mount_label && *config->linux_.mount_label ? config->linux_.mount_label : NULL,
+      .idmap_trees = idmap_trees,
   };
   if (mounts_setup(config, &ctx, err) < 0)
     return -1;
@@ -159,25 +161,16 @@ int rootfs_pivot(const char *rootfs, bool no_pivot, struct skiff_error *err) {
   return 0;
 }
 
+/* A bind of the path onto itself, made read-only (submounts too) before it is attached. */
 static int readonly_path(int root_fd, const char *path, struct skiff_error *err) {
   cleanup_close int fd = path_open_in_root(root_fd, path, O_PATH, 0, err);
   if (fd < 0)
     return err->code == ENOENT ? 0 : -1;
-  char self[PROC_FD_PATH_MAX];
-  if (mount(proc_fd_path(fd, self), self, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return skiff_fail_errno(err, errno, "bind mount on itself");
-  close(steal_fd(&fd));
-  fd = path_open_in_root(root_fd, path, O_PATH, 0, err); /* the new mount, not what it covers */
-  struct statfs st;
-  if (fd < 0)
-    return -1;
-  if (fstatfs(fd, &st) < 0)
-    return skiff_fail_errno(err, errno, "statfs");
-  unsigned long keep = (unsigned long)st.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  return mount_remount_bind(fd, MS_RDONLY | keep, 0, err);
+  return mount_fd_bind(fd, fd, true, true, err);
 }
 
-/* The container's /dev/null, checked to be the null device before it is bound over files. */
+/* The container's /dev/null, checked to be the null device before it is bound over files: a
+ * symlink in the image resolves inside the rootfs, and whatever it reaches must be 1:3. */
 static int open_dev_null(int root_fd, struct skiff_error *err) {
   cleanup_close int fd = path_open_in_root(root_fd, "/dev/null", O_PATH, 0, err);
   struct stat st;
@@ -197,16 +190,12 @@ static int mask_path(int root_fd, const char *path, int *dev_null, struct skiff_
     return err->code == ENOENT ? 0 : -1;
   if (fstat(fd, &st) < 0)
     return skiff_fail_errno(err, errno, "stat");
-  char target[PROC_FD_PATH_MAX], source[PROC_FD_PATH_MAX];
-  if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", proc_fd_path(fd, target), "tmpfs", MS_RDONLY, NULL) < 0)
-      return skiff_fail_errno(err, errno, "mount a read-only tmpfs");
-    return 0;
-  }
+  if (S_ISDIR(st.st_mode))
+    return mount_fd_tmpfs_ro(fd, err);
   if (*dev_null < 0 && (*dev_null = open_dev_null(root_fd, err)) < 0)
     return -1;
-  if (mount(proc_fd_path(*dev_null, source), proc_fd_path(fd, target), NULL, MS_BIND, NULL) < 0)
-    return skiff_fail_errno(err, errno, "bind mount /dev/null");
+  if (mount_fd_bind(*dev_null, fd, false, false, err) < 0)
+    return skiff_error_prefix(err, "mask with /dev/null");
   return 0;
 }
 

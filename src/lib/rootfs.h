@@ -14,8 +14,9 @@
  * and the bind below must not propagate to the host), bind-mounts rootfs (absolute) onto itself,
  * mounts config->mounts in order, then, unless /dev is a bind mount, creates the device nodes and
  * /dev symlinks. in_user_ns: the init is in a user namespace (no mknod: host nodes are bound).
- * Whether it has a cgroup namespace is read from the config. */
-int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns,
+ * idmap_trees: the detached idmapped trees mounts_idmap_open() made in the parent (NULL: none);
+ * each is closed once attached. Whether it has a cgroup namespace is read from the config. */
+int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *idmap_trees,
                  struct skiff_error *err);
 
 /* pivot_root(".", ".") in rootfs, then the old root (stacked under it) made rslave and detached;
@@ -27,8 +28,8 @@ int rootfs_pivot(const char *rootfs, bool no_pivot, struct skiff_error *err);
  * linux.readonlyPaths (bind on itself, remount ro keeping nosuid, nodev, noexec), linux.maskedPaths
  * (directory: read-only tmpfs; anything else: bind of /dev/null, checked to be 1:3); missing paths
  * are skipped. Then read-only tmpfs mounts and /dev are remounted ro, and root.readonly remounts /.
- * Paths are resolved with openat2(RESOLVE_IN_ROOT) and mounted through /proc/self/fd, so the
- * container's /proc must be mounted when readonly or masked paths exist. */
+ * Paths are resolved with openat2(RESOLVE_IN_ROOT) and mounted by fd (open_tree, fsmount,
+ * move_mount, mount_setattr), never through the container's /proc. */
 int rootfs_finalize(const struct oci_config *config, struct skiff_error *err);
 
 #endif

@@ -24,6 +24,7 @@ struct spawn_config {
   int preserve_fds;
   int ns_fds[OCI_NS_COUNT]; /* namespaces joined by path, -1 elsewhere */
   struct cgroup *cgroup; /* NULL: no cgroup */
+  int *idmap_trees; /* detached idmapped mount trees made by the parent, or NULL */
   /* step 5, in the parent: prestart and createRuntime hooks; may be NULL */
   int (*on_namespaces_ready)(struct spawn_config *sc, pid_t pid, struct skiff_error *err);
   void *opaque; /* for on_namespaces_ready */

@@ -113,8 +113,12 @@ container_in() {
 }
 
 @test "config: namespace path of another namespace type" {
-  add_namespace ipc /proc/1/ns/net
-  create_fails /proc/1/ns/net ipc --runc-lines 3 --runc "failed to open /proc/1/ns/net"
+  requires ip
+  local name="$ID_PREFIX-net"
+  ip netns add "$name"
+  defer ip netns delete "$name"
+  add_namespace ipc "/var/run/netns/$name"
+  create_fails 'linux.namespaces[4]' "/var/run/netns/$name" --runc-lines 6 --runc "setns into ipc namespace"
 }
 
 @test "config: relative mount destination" {
@@ -136,6 +140,8 @@ container_in() {
 
 @test "config: hostname without a uts namespace" {
   remove_namespace uts
+  # the host's own name: a runtime that wrongly sets it changes nothing
+  update_config '.hostname = $h' --arg h "$(hostname)"
   create_fails hostname --runc "without a private UTS namespace"
 }
 
@@ -151,7 +157,8 @@ container_in() {
 }
 
 @test "config: sysctl outside the container's namespaces" {
-  update_config '.linux.sysctl = {"vm.swappiness": "10"}'
+  # the host's own value: a runtime that wrongly writes it changes nothing
+  update_config '.linux.sysctl = {"vm.swappiness": $v}' --arg v "$(cat /proc/sys/vm/swappiness)"
   create_fails vm.swappiness
 }
 
@@ -162,7 +169,7 @@ container_in() {
 
 @test "config: oomScoreAdj out of range" {
   update_config '.process.oomScoreAdj = 5000'
-  create_fails oomScoreAdj --runc-lines 2 --runc oom_score_adj
+  create_fails oomScoreAdj --runc-lines 6 --runc oom_score_adj
 }
 
 @test "run: args[0] not found in the container" {
@@ -180,7 +187,7 @@ container_in() {
   local bad
   for bad in 'a/b' '..' 'a b' 'a:b'; do
     capture skiff create --bundle "$BUNDLE" "$bad"
-    expect_error create invalid "\"$bad\"" --runc "invalid container ID format"
+    expect_error create invalid "$bad" --runc "invalid container ID format"
   done
   capture skiff create --bundle "$BUNDLE" ''
   expect_error create "container id" --runc "container id cannot be empty"

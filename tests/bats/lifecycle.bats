@@ -5,6 +5,7 @@
 load helpers
 
 setup() {
+  requires root
   setup_bundle
 }
 

@@ -7,7 +7,7 @@ setup() {
   setup_bundle
   SPEC_DIR="$BATS_TEST_TMPDIR/spec"
   mkdir -p "$SPEC_DIR"
-  cd "$SPEC_DIR"
+  cd "$SPEC_DIR" || return 1
 }
 
 teardown() {
@@ -65,7 +65,8 @@ teardown() {
     mv config.json.new config.json
   run --separate-stderr skiff run "$ID" </dev/null
   assert_success
-  [[ $(echo $output) == "0 $(id -u) 1" ]]
+  run awk '{ $1 = $1; print }' <<<"$output"
+  assert_output "0 $(id -u) 1"
 }
 
 @test "spec: refuses to overwrite an existing config.json" {

@@ -19,8 +19,8 @@ static int check_weight(uint16_t w, const char *field, struct skiff_error *err) 
 static int check_list(const struct oci_throttle_list *l, const char *name, struct skiff_error *err) {
   for (size_t i = 0; i < l->n; i++)
     if (l->v[i].major < 0 || l->v[i].minor < 0)
-      return skiff_fail(err, EINVAL, F ".%s[%zu]: invalid device %" PRId64 ":%" PRId64, name, i, l->v[i].major,
-                        l->v[i].minor);
+      return skiff_fail(err, EINVAL, F ".%s[%zu]: invalid device %" PRId64 ":%" PRId64, name, i,
+                        l->v[i].major, l->v[i].minor);
   return 0;
 }
 
@@ -48,8 +48,8 @@ int cg_validate_blkio(const struct oci_block_io *b, struct skiff_error *err) {
   return 0;
 }
 
-static int set_device(int fd, const char *file, int64_t major, int64_t minor, const char *value, const char *field,
-                      struct skiff_error *err) {
+static int set_device(int fd, const char *file, int64_t major, int64_t minor, const char *value,
+                      const char *field, struct skiff_error *err) {
   char line[96];
   snprintf(line, sizeof line, "%" PRId64 ":%" PRId64 " %s", major, minor, value);
   return cg_set(fd, file, line, field, err);
@@ -59,12 +59,12 @@ static const struct {
   size_t offset;
   const char *name, *v1_file, *v2_key;
 } throttles[] = {
-    {offsetof(struct oci_block_io, throttle_read_bps), "throttleReadBpsDevice", "blkio.throttle.read_bps_device",
-     "rbps"},
-    {offsetof(struct oci_block_io, throttle_write_bps), "throttleWriteBpsDevice", "blkio.throttle.write_bps_device",
-     "wbps"},
-    {offsetof(struct oci_block_io, throttle_read_iops), "throttleReadIOPSDevice", "blkio.throttle.read_iops_device",
-     "riops"},
+    {offsetof(struct oci_block_io, throttle_read_bps), "throttleReadBpsDevice",
+     "blkio.throttle.read_bps_device", "rbps"},
+    {offsetof(struct oci_block_io, throttle_write_bps), "throttleWriteBpsDevice",
+     "blkio.throttle.write_bps_device", "wbps"},
+    {offsetof(struct oci_block_io, throttle_read_iops), "throttleReadIOPSDevice",
+     "blkio.throttle.read_iops_device", "riops"},
     {offsetof(struct oci_block_io, throttle_write_iops), "throttleWriteIOPSDevice",
      "blkio.throttle.write_iops_device", "wiops"},
 };
@@ -77,14 +77,16 @@ static int apply_v1(int fd, const struct oci_block_io *b, struct skiff_error *er
   for (size_t i = 0; i < b->n_weight_device; i++)
     any_weight = any_weight || b->weight_device[i].has_weight;
   if (any_weight && !cfq && !bfq)
-    return skiff_fail(err, EOPNOTSUPP, F ".weight: no proportional I/O weight on this host (neither CFQ nor BFQ)");
+    return skiff_fail(err, EOPNOTSUPP,
+                      F ".weight: no proportional I/O weight on this host (neither CFQ nor BFQ)");
   if (b->has_weight && b->weight && cg_set_i64(fd, weight, b->weight, F ".weight", err) < 0)
     return -1;
   bool leaf = b->has_leaf_weight && b->leaf_weight;
   for (size_t i = 0; i < b->n_weight_device; i++)
     leaf = leaf || b->weight_device[i].has_leaf_weight;
   if (leaf && !cg_exists(fd, "blkio.leaf_weight"))
-    return skiff_fail(err, EOPNOTSUPP, F ".leafWeight: not supported by this kernel (CFQ only, gone since Linux 5.0)");
+    return skiff_fail(err, EOPNOTSUPP,
+                      F ".leafWeight: not supported by this kernel (CFQ only, gone since Linux 5.0)");
   if (b->has_leaf_weight && b->leaf_weight &&
       cg_set_i64(fd, "blkio.leaf_weight", b->leaf_weight, F ".leafWeight", err) < 0)
     return -1;
@@ -96,7 +98,8 @@ static int apply_v1(int fd, const struct oci_block_io *b, struct skiff_error *er
     if (d->has_weight && set_device(fd, weight_dev, d->major, d->minor, v, field, err) < 0)
       return -1;
     snprintf(v, sizeof v, "%u", d->leaf_weight);
-    if (d->has_leaf_weight && set_device(fd, "blkio.leaf_weight_device", d->major, d->minor, v, field, err) < 0)
+    if (d->has_leaf_weight &&
+        set_device(fd, "blkio.leaf_weight_device", d->major, d->minor, v, field, err) < 0)
       return -1;
   }
   for (size_t k = 0; k < sizeof throttles / sizeof throttles[0]; k++) {
@@ -119,7 +122,7 @@ static uint64_t io_weight(uint16_t blkio_weight) {
 static int apply_v2(int fd, const struct oci_block_io *b, struct skiff_error *err) {
   bool bfq = cg_exists(fd, "io.bfq.weight");
   const char *file = bfq ? "io.bfq.weight" : "io.weight";
-  if ((b->has_leaf_weight && b->leaf_weight) )
+  if ((b->has_leaf_weight && b->leaf_weight))
     return skiff_fail(err, EOPNOTSUPP, F ".leafWeight: has no cgroup v2 equivalent");
   bool any_weight = b->has_weight && b->weight;
   for (size_t i = 0; i < b->n_weight_device; i++) {
@@ -161,7 +164,8 @@ static int apply_v2(int fd, const struct oci_block_io *b, struct skiff_error *er
 
 int cg_apply_blkio(const struct cg_target *t, const struct oci_block_io *b, struct skiff_error *err) {
   bool any = (b->has_weight && b->weight) || (b->has_leaf_weight && b->leaf_weight) || b->n_weight_device ||
-             b->throttle_read_bps.n || b->throttle_write_bps.n || b->throttle_read_iops.n || b->throttle_write_iops.n;
+             b->throttle_read_bps.n || b->throttle_write_bps.n || b->throttle_read_iops.n ||
+             b->throttle_write_iops.n;
   if (!any)
     return 0;
   int fd = t->fd[CG_BLKIO];

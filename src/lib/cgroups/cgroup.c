@@ -14,9 +14,9 @@
 #include "oci/cleanup.h"
 
 struct cgroup {
-  struct cg_dirs dirs; /* leaf fds open */
+  struct cg_dirs dirs;                 /* leaf fds open */
   size_t existing[CG_MAX_HIERARCHIES]; /* per dirs.d[i]: leading path components that were there before */
-  int clone_fd; /* the cgroup2 leaf on a pure v2 host, else -1 (owned by dirs) */
+  int clone_fd;                        /* the cgroup2 leaf on a pure v2 host, else -1 (owned by dirs) */
   char *stored;
 };
 
@@ -33,23 +33,27 @@ static bool systemd_form(const char *p) {
 static int no_systemd_driver(const char *cgroups_path, struct skiff_error *err) {
   const char *shown = cgroups_path && *cgroups_path ? cgroups_path : "";
   if (access("/run/systemd/system", F_OK) != 0)
-    return skiff_fail(err, ENOTSUP,
-                      "linux.cgroupsPath \"%s\": the systemd cgroup driver needs systemd as PID 1, and this host "
-                      "does not run systemd",
-                      shown);
-  return skiff_fail(err, ENOTSUP,
-                    "linux.cgroupsPath \"%s\": the systemd cgroup driver is not supported by this build of skiff "
-                    "(use a plain cgroupsPath without --systemd-cgroup)",
-                    shown);
+    return skiff_fail(
+        err, ENOTSUP,
+        "linux.cgroupsPath \"%s\": the systemd cgroup driver needs systemd as PID 1, and this host "
+        "does not run systemd",
+        shown);
+  return skiff_fail(
+      err, ENOTSUP,
+      "linux.cgroupsPath \"%s\": the systemd cgroup driver is not supported by this build of skiff "
+      "(use a plain cgroupsPath without --systemd-cgroup)",
+      shown);
 }
 
 /* The path of the cgroup under hierarchy h's mount: absolute as given; relative under our own. */
 static int resolve(const struct cg_hierarchy *h, const char *clean, bool absolute, char *out, size_t size) {
-  int n = absolute || !*h->own ? snprintf(out, size, "%s", clean) : snprintf(out, size, "%s/%s", h->own, clean);
+  int n =
+      absolute || !*h->own ? snprintf(out, size, "%s", clean) : snprintf(out, size, "%s/%s", h->own, clean);
   return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static int check_not_frozen(struct cgroup *cg, const struct cg_layout *l, const char *shown, struct skiff_error *err) {
+static int check_not_frozen(struct cgroup *cg, const struct cg_layout *l, const char *shown,
+                            struct skiff_error *err) {
   bool v2;
   int i = cg_dirs_index_for(&cg->dirs, CG_FREEZER, &v2);
   if (i < 0 || cg->existing[i] < cg_path_depth(cg->dirs.d[i].path))
@@ -82,23 +86,25 @@ static int make_dirs(struct cgroup *cg, const struct cg_layout *l, const char *c
     if (!d->path)
       return skiff_fail_errno(err, ENOMEM, "cgroup path");
     cg->dirs.n++;
-    cleanup_close int mountfd = open(h->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (mountfd < 0)
-      return skiff_fail_errno(err, errno, "open %s", h->mount);
     size_t *existing = &cg->existing[cg->dirs.n - 1];
     if (h->unified) {
       /* pure v2: every controller on offer, as runc; hybrid: only those the config needs that
        * no v1 hierarchy has, so that the host's root cgroup2 is left alone otherwise */
       unsigned wanted = l->mode == CG_MODE_V2 ? ~0u : needed & ~v1_mounted;
-      d->fd = cg_v2_make(mountfd, path, wanted, true, existing, leaf_v2, err);
+      d->fd =
+          cg_v2_make(h->mount, path, wanted, true, existing, (needed & ~v1_mounted) ? leaf_v2 : NULL, err);
     } else {
-      d->fd = cg_v1_make(mountfd, path, existing, err);
+      d->fd = cg_v1_make(h->mount, path, existing, err);
     }
     d->keep = *existing == cg_path_depth(path);
     if (d->fd < 0)
       return skiff_error_prefix(err, "cgroup %s", h->mount);
     if (h->controllers & CG_BIT(CG_CPUSET)) {
-      bool cpus = res && res->has_cpu && res->cpu.cpus, mems = res && res->has_cpu && res->cpu.mems;
+      bool cpus = res && res->has_cpu && res->cpu.cpus && *res->cpu.cpus;
+      bool mems = res && res->has_cpu && res->cpu.mems && *res->cpu.mems;
+      cleanup_close int mountfd = open(h->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (mountfd < 0)
+        return skiff_fail_errno(err, errno, "open %s", h->mount);
       if (cg_v1_cpuset_fill(mountfd, path, *existing, cpus, mems, err) < 0)
         return skiff_error_prefix(err, "cgroup %s", h->mount);
     }
@@ -116,7 +122,7 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
     return no_systemd_driver(cp, err);
   if (cp && strchr(cp, '\n'))
     return skiff_fail(err, EINVAL, "linux.cgroupsPath: contains a newline");
-  if (res && cg_validate(res, false, err) < 0)
+  if (res && cg_validate(res, err) < 0)
     return -1;
   const struct cg_layout *l = cg_layout_get(err);
   if (!l)

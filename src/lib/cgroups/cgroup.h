@@ -26,8 +26,9 @@
 struct cgroup; /* resolved paths, per-hierarchy directory fds, what create made */
 
 /* Resolves linux.cgroupsPath, creates the directories and writes every limit of
- * linux.resources (plus the device rules every container gets, and an allow rule for each
- * linux.devices[] entry), so that they hold before the container's first instruction.
+ * linux.resources (when it has device rules, runc's default devices are allowed after them;
+ * linux.devices[] entries are not allowed implicitly, as in runc), so that they hold before
+ * the container's first instruction. Values are checked before anything is created.
  * systemd, or a "slice:prefix:name" cgroupsPath: the systemd driver, which this build does not
  * have: fails with a one-line error naming the cgroupsPath. A pre-existing cgroup is used as
  * it is (it must not be frozen) and is never removed. */
@@ -44,6 +45,10 @@ const char *cgroup_path(const struct cgroup *cg);
 
 /* Writes pid into cgroup.procs of every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct skiff_error *err);
+
+/* exec: writes pid into cgroup.procs of the stored path's cgroup in every hierarchy, or of its
+ * sub-cgroup sub (relative, created when missing) when sub is not NULL. */
+int cgroup_enter_path(const char *path, const char *sub, pid_t pid, struct skiff_error *err);
 
 /* After a failed create: removes the directories create made (sub-cgroups included), and the
  * parents it made if they are empty. A pre-existing cgroup is left alone. Does not free cg. */

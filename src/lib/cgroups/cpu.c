@@ -90,7 +90,8 @@ int cg_apply_cpuset(const struct cg_target *t, const struct oci_cpu *c, struct s
 }
 
 static int apply_v1(int fd, const struct oci_cpu *c, struct skiff_error *err) {
-  if (c->has_shares && c->shares != 0 && cg_set_i64(fd, "cpu.shares", (int64_t)c->shares, F ".shares", err) < 0)
+  if (c->has_shares && c->shares != 0 &&
+      cg_set_i64(fd, "cpu.shares", (int64_t)c->shares, F ".shares", err) < 0)
     return -1;
   bool period = c->has_period && c->period != 0, quota = c->has_quota && c->quota != 0;
   if (period) {
@@ -118,9 +119,11 @@ static int apply_v1(int fd, const struct oci_cpu *c, struct skiff_error *err) {
   bool rt_period = c->has_realtime_period && c->realtime_period != 0;
   bool rt_runtime = c->has_realtime_runtime && c->realtime_runtime != 0;
   if ((rt_period || rt_runtime) && !cg_exists(fd, "cpu.rt_runtime_us"))
-    return skiff_fail(err, EOPNOTSUPP, F ".%s: realtime group scheduling not available (no cpu.rt_runtime_us)",
+    return skiff_fail(err, EOPNOTSUPP,
+                      F ".%s: realtime group scheduling not available (no cpu.rt_runtime_us)",
                       rt_runtime ? "realtimeRuntime" : "realtimePeriod");
-  if (rt_period && cg_set_i64(fd, "cpu.rt_period_us", (int64_t)c->realtime_period, F ".realtimePeriod", err) < 0)
+  if (rt_period &&
+      cg_set_i64(fd, "cpu.rt_period_us", (int64_t)c->realtime_period, F ".realtimePeriod", err) < 0)
     return -1;
   if (rt_runtime && cg_set_i64(fd, "cpu.rt_runtime_us", c->realtime_runtime, F ".realtimeRuntime", err) < 0)
     return -1;
@@ -130,7 +133,8 @@ static int apply_v1(int fd, const struct oci_cpu *c, struct skiff_error *err) {
 }
 
 static int apply_v2(const struct cg_target *t, int fd, const struct oci_cpu *c, struct skiff_error *err) {
-  if ((c->has_realtime_runtime && c->realtime_runtime != 0) || (c->has_realtime_period && c->realtime_period != 0))
+  if ((c->has_realtime_runtime && c->realtime_runtime != 0) ||
+      (c->has_realtime_period && c->realtime_period != 0))
     return skiff_fail(err, EOPNOTSUPP, F ".%s: realtime group scheduling is not supported on cgroup v2",
                       c->has_realtime_runtime && c->realtime_runtime ? "realtimeRuntime" : "realtimePeriod");
   if (c->has_shares && c->shares != 0 &&

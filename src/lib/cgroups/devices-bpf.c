@@ -72,7 +72,7 @@ static int assemble(const struct cg_dev_state *st, struct program *p) {
   load_word(p, R2, 0);
   emit(p, BPF_ALU | BPF_MOV | BPF_X, R3, R2, 0, 0);
   emit(p, BPF_ALU | BPF_AND | BPF_K, R3, 0, 0, 0xffff); /* device type */
-  emit(p, BPF_ALU | BPF_RSH | BPF_K, R2, 0, 0, 16); /* access bits */
+  emit(p, BPF_ALU | BPF_RSH | BPF_K, R2, 0, 0, 16);     /* access bits */
   load_word(p, R4, 4);
   load_word(p, R5, 8);
   for (size_t i = 0; i < st->n; i++)
@@ -105,8 +105,8 @@ static int load(const struct program *p, struct skiff_error *err) {
   if (fd >= 0)
     return fd;
   log[strcspn(log, "\n")] = '\0';
-  return skiff_fail_errno(err, e, "linux.resources.devices: load the device filter (%zu instructions)%s%s", p->n,
-                          log[0] ? ": " : "", log);
+  return skiff_fail_errno(err, e, "linux.resources.devices: load the device filter (%zu instructions)%s%s",
+                          p->n, log[0] ? ": " : "", log);
 }
 
 /* Programs attached to this cgroup before (ours from a previous create or update). */
@@ -129,7 +129,9 @@ static int detach(int cgfd, uint32_t id, struct skiff_error *err) {
   attr.prog_id = id;
   cleanup_close int fd = (int)bpf(BPF_PROG_GET_FD_BY_ID, &attr);
   if (fd < 0)
-    return errno == ENOENT ? 0 : skiff_fail_errno(err, errno, "linux.resources.devices: get device filter %u", id);
+    return errno == ENOENT
+               ? 0
+               : skiff_fail_errno(err, errno, "linux.resources.devices: get device filter %u", id);
   memset(&attr, 0, sizeof attr);
   attr.target_fd = (uint32_t)cgfd;
   attr.attach_bpf_fd = (uint32_t)fd;

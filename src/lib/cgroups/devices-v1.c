@@ -4,8 +4,13 @@
 #include "lib/cgroups/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "oci/cleanup.h"
 
 static void number(char *out, size_t size, int64_t n) {
   if (n < 0)
@@ -14,10 +19,16 @@ static void number(char *out, size_t size, int64_t n) {
     snprintf(out, size, "%" PRId64, n);
 }
 
+/* Each write to devices.allow/deny is one rule: the two files stay open for the whole list. */
 int cg_devices_v1_apply(int dirfd, const struct cg_dev_rules *rules, struct skiff_error *err) {
+  cleanup_close int allow_fd = -1;
+  cleanup_close int deny_fd = -1;
   for (size_t i = 0; i < rules->n; i++) {
     const struct cg_dev_rule *r = &rules->v[i];
     const char *file = r->allow ? "devices.allow" : "devices.deny";
+    int *fd = r->allow ? &allow_fd : &deny_fd;
+    if (*fd < 0 && (*fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+      return skiff_fail_errno(err, errno, "linux.resources.devices: open %s", file);
     char line[64], major[24], minor[24], access[4];
     size_t al = 0;
     if (r->access & CG_DEV_READ)
@@ -36,7 +47,7 @@ int cg_devices_v1_apply(int dirfd, const struct cg_dev_rules *rules, struct skif
         snprintf(line, sizeof line, "a");
       else
         snprintf(line, sizeof line, "%c %s:%s %s", type, major, minor, access);
-      if (cg_write_str(dirfd, file, line) < 0)
+      if (write(*fd, line, strlen(line)) < 0)
         return skiff_fail_errno(err, errno, "linux.resources.devices: write %s \"%s\"", file, line);
       if (reset || r->type != 'a')
         break;

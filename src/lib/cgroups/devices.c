@@ -14,15 +14,14 @@
 
 static const struct cg_dev_rule default_rules[] = {
     {true, 'c', -1, -1, CG_DEV_MKNOD}, /* mknod of anything; opening needs a rule below */
-    {true, 'b', -1, -1, CG_DEV_MKNOD},
-    {true, 'c', 1, 3, CG_DEV_RWM},   /* /dev/null */
-    {true, 'c', 1, 8, CG_DEV_RWM},   /* /dev/random */
-    {true, 'c', 1, 7, CG_DEV_RWM},   /* /dev/full */
-    {true, 'c', 5, 0, CG_DEV_RWM},   /* /dev/tty */
-    {true, 'c', 1, 5, CG_DEV_RWM},   /* /dev/zero */
-    {true, 'c', 1, 9, CG_DEV_RWM},   /* /dev/urandom */
-    {true, 'c', 136, -1, CG_DEV_RWM}, /* /dev/pts/N */
-    {true, 'c', 5, 2, CG_DEV_RWM},   /* /dev/ptmx */
+    {true, 'b', -1, -1, CG_DEV_MKNOD}, {true, 'c', 1, 3, CG_DEV_RWM}, /* /dev/null */
+    {true, 'c', 1, 8, CG_DEV_RWM},                                    /* /dev/random */
+    {true, 'c', 1, 7, CG_DEV_RWM},                                    /* /dev/full */
+    {true, 'c', 5, 0, CG_DEV_RWM},                                    /* /dev/tty */
+    {true, 'c', 1, 5, CG_DEV_RWM},                                    /* /dev/zero */
+    {true, 'c', 1, 9, CG_DEV_RWM},                                    /* /dev/urandom */
+    {true, 'c', 136, -1, CG_DEV_RWM},                                 /* /dev/pts/N */
+    {true, 'c', 5, 2, CG_DEV_RWM},                                    /* /dev/ptmx */
 };
 
 static int parse_access(const char *s, unsigned *out) {
@@ -52,9 +51,11 @@ int cg_validate_devices(const struct oci_resources *res, struct skiff_error *err
     if (d->type && strcmp(d->type, "a") && strcmp(d->type, "b") && strcmp(d->type, "c"))
       return skiff_fail(err, EINVAL, F "[%zu].type: unknown device type \"%s\" (a, b or c)", i, d->type);
     if (parse_access(d->access, &a) < 0)
-      return skiff_fail(err, EINVAL, F "[%zu].access: invalid access \"%s\" (a subset of \"rwm\")", i, d->access);
+      return skiff_fail(err, EINVAL, F "[%zu].access: invalid access \"%s\" (a subset of \"rwm\")", i,
+                        d->access);
     if ((d->has_major && d->major < -1) || (d->has_minor && d->minor < -1))
-      return skiff_fail(err, EINVAL, F "[%zu]: invalid device number %" PRId64 ":%" PRId64, i, d->major, d->minor);
+      return skiff_fail(err, EINVAL, F "[%zu]: invalid device number %" PRId64 ":%" PRId64, i, d->major,
+                        d->minor);
   }
   return 0;
 }

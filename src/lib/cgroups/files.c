@@ -49,6 +49,8 @@ ssize_t cg_read(int dirfd, const char *file, char *buf, size_t size) {
     if (n == 0)
       break;
     len += (size_t)n;
+    if ((size_t)n < size - 1 - (len - (size_t)n))
+      break; /* cgroupfs hands a small file over in one read: a short one is the end */
   }
   buf[len] = '\0';
   return (ssize_t)len;

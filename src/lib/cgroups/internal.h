@@ -38,9 +38,9 @@ enum cg_mode { CG_MODE_V1, CG_MODE_HYBRID, CG_MODE_V2 };
 #define CG_MAX_HIERARCHIES 16
 
 struct cg_hierarchy {
-  char *mount; /* where it is mounted: "/sys/fs/cgroup/cpu" */
-  char *root; /* the mount's root inside the hierarchy, "/" unless a bind of a subtree */
-  char name[64]; /* "cpu,cpuacct", "name=systemd"; "" for the unified hierarchy */
+  char *mount;          /* where it is mounted: "/sys/fs/cgroup/cpu" */
+  char *root;           /* the mount's root inside the hierarchy, "/" unless a bind of a subtree */
+  char name[64];        /* "cpu,cpuacct", "name=systemd"; "" for the unified hierarchy */
   unsigned controllers; /* v1: the controllers mounted here; unified: 0 (they vary per cgroup) */
   bool unified;
   char *own; /* this process's cgroup relative to the mount ("" = its root); see cg_layout_own */
@@ -50,7 +50,7 @@ struct cg_layout {
   enum cg_mode mode;
   size_t n;
   struct cg_hierarchy h[CG_MAX_HIERARCHIES];
-  int unified; /* index of the cgroup2 hierarchy, -1 when none */
+  int unified;                 /* index of the cgroup2 hierarchy, -1 when none */
   int v1_of[CG_N_CONTROLLERS]; /* index of the v1 hierarchy holding a controller, -1 when none */
   bool own_loaded;
 };
@@ -69,10 +69,10 @@ unsigned cg_v2_parse_controllers(const char *list);
 /* ---- one cgroup's directories (paths.c) ------------------------------- */
 
 struct cg_dir {
-  int h; /* index into the layout */
+  int h;      /* index into the layout */
   char *path; /* relative to the mount, no leading '/', "" = the mount's root */
-  bool keep; /* existed before skiff: delete leaves it */
-  int fd; /* O_DIRECTORY fd of the leaf, -1 when not open */
+  bool keep;  /* existed before skiff: delete leaves it */
+  int fd;     /* O_DIRECTORY fd of the leaf, -1 when not open */
 };
 
 struct cg_dirs {
@@ -102,14 +102,15 @@ size_t cg_path_depth(const char *path);
 void cg_path_prefix(const char *path, size_t depth, char *out, size_t size);
 /* mkdir of mount/path, parents as needed. Returns the leaf's O_DIRECTORY fd; *existing is the
  * number of leading components that were already there (== depth: nothing created). */
-int cg_v1_make(int mountfd, const char *path, size_t *existing, struct skiff_error *err);
+int cg_v1_make(const char *mount, const char *path, size_t *existing, struct skiff_error *err);
 /* Fills cpuset.cpus/mems of the levels just created (leaf_*: the config sets it at the leaf). */
 int cg_v1_cpuset_fill(int mountfd, const char *path, size_t existing, bool leaf_cpus, bool leaf_mems,
                       struct skiff_error *err);
 /* As cg_v1_make on the unified hierarchy, enabling controllers in cgroup.subtree_control of
  * every level above the leaf: `wanted` of them, or all a level offers when wanted is ~0u.
- * create false: a missing level is ENOENT. *leaf_controllers: the leaf's cgroup.controllers. */
-int cg_v2_make(int mountfd, const char *path, unsigned wanted, bool create, size_t *existing,
+ * create false: a missing level is ENOENT. *leaf_controllers (when not NULL): the leaf's
+ * cgroup.controllers. */
+int cg_v2_make(const char *mount, const char *path, unsigned wanted, bool create, size_t *existing,
                unsigned *leaf_controllers, struct skiff_error *err);
 
 /* ---- file helpers (files.c) ------------------------------------------- */
@@ -139,21 +140,21 @@ int cg_rmdir_tree(int parentfd, const char *path, struct skiff_error *err);
 
 /* Where each controller's files are for one cgroup. */
 struct cg_target {
-  int fd[CG_N_CONTROLLERS]; /* -1: controller not available for this cgroup */
+  int fd[CG_N_CONTROLLERS];  /* -1: controller not available for this cgroup */
   bool v2[CG_N_CONTROLLERS]; /* fd is in the unified hierarchy */
-  int unified_fd; /* the cgroup2 directory, -1 when none */
-  bool fresh; /* just created: every file holds its default, no need to read current values */
+  int unified_fd;            /* the cgroup2 directory, -1 when none */
+  bool fresh;                /* just created: every file holds its default, no need to read current values */
   enum cg_mode mode;
 };
 
 /* Which fd serves which controller, from the open leaves of dirs. leaf_v2: the cgroup2 leaf's
  * cgroup.controllers. */
-void cg_target_build(struct cg_target *t, const struct cg_layout *l, const struct cg_dirs *dirs, unsigned leaf_v2,
-                     bool fresh);
+void cg_target_build(struct cg_target *t, const struct cg_layout *l, const struct cg_dirs *dirs,
+                     unsigned leaf_v2, bool fresh);
 unsigned cg_unified_controllers(const struct oci_resources *res);
 
 /* Range and syntax checks for all of linux.resources, before anything is written. */
-int cg_validate(const struct oci_resources *res, bool update, struct skiff_error *err);
+int cg_validate(const struct oci_resources *res, struct skiff_error *err);
 /* Bitmask of the controllers the resources need. */
 unsigned cg_needed_controllers(const struct oci_resources *res);
 /* Writes everything that is set, controller by controller. */
@@ -182,7 +183,7 @@ enum { CG_DEV_MKNOD = 1, CG_DEV_READ = 2, CG_DEV_WRITE = 4, CG_DEV_RWM = 7 };
 
 struct cg_dev_rule {
   bool allow;
-  char type; /* 'a', 'b', 'c' */
+  char type;            /* 'a', 'b', 'c' */
   int64_t major, minor; /* -1: any */
   unsigned access;
 };

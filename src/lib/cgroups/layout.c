@@ -17,15 +17,16 @@
 #endif
 
 static const char *const v1_names[CG_N_CONTROLLERS] = {
-    [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct", [CG_CPUSET] = "cpuset",       [CG_MEMORY] = "memory",
-    [CG_DEVICES] = "devices", [CG_FREEZER] = "freezer", [CG_BLKIO] = "blkio",         [CG_PIDS] = "pids",
-    [CG_HUGETLB] = "hugetlb", [CG_NET_CLS] = "net_cls", [CG_NET_PRIO] = "net_prio",   [CG_PERF_EVENT] = "perf_event",
+    [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct",   [CG_CPUSET] = "cpuset",
+    [CG_MEMORY] = "memory",   [CG_DEVICES] = "devices",   [CG_FREEZER] = "freezer",
+    [CG_BLKIO] = "blkio",     [CG_PIDS] = "pids",         [CG_HUGETLB] = "hugetlb",
+    [CG_NET_CLS] = "net_cls", [CG_NET_PRIO] = "net_prio", [CG_PERF_EVENT] = "perf_event",
     [CG_RDMA] = "rdma",       [CG_MISC] = "misc",
 };
 
 static const char *const v2_names[CG_N_CONTROLLERS] = {
-    [CG_CPU] = "cpu",         [CG_CPUSET] = "cpuset", [CG_MEMORY] = "memory", [CG_BLKIO] = "io",
-    [CG_PIDS] = "pids",       [CG_HUGETLB] = "hugetlb", [CG_RDMA] = "rdma",   [CG_MISC] = "misc",
+    [CG_CPU] = "cpu",   [CG_CPUSET] = "cpuset",   [CG_MEMORY] = "memory", [CG_BLKIO] = "io",
+    [CG_PIDS] = "pids", [CG_HUGETLB] = "hugetlb", [CG_RDMA] = "rdma",     [CG_MISC] = "misc",
 };
 
 static struct cg_layout layout;
@@ -101,8 +102,8 @@ static void hierarchy_name(struct cg_hierarchy *h, const char *named) {
     snprintf(h->name, sizeof h->name, "%s", named);
 }
 
-static int add_hierarchy(const char *mount, const char *root, unsigned controllers, const char *named, bool unified,
-                         struct skiff_error *err) {
+static int add_hierarchy(const char *mount, const char *root, unsigned controllers, const char *named,
+                         bool unified, struct skiff_error *err) {
   if (layout.n >= CG_MAX_HIERARCHIES)
     return 0;
   struct cg_hierarchy *h = &layout.h[layout.n];

@@ -20,15 +20,16 @@ static int check_limit(bool has, int64_t v, const char *name, struct skiff_error
 int cg_validate_memory(const struct oci_memory *m, struct skiff_error *err) {
   if (check_limit(m->has_limit, m->limit, "limit", err) < 0 ||
       check_limit(m->has_reservation, m->reservation, "reservation", err) < 0 ||
-      check_limit(m->has_swap, m->swap, "swap", err) < 0 || check_limit(m->has_kernel, m->kernel, "kernel", err) < 0 ||
+      check_limit(m->has_swap, m->swap, "swap", err) < 0 ||
+      check_limit(m->has_kernel, m->kernel, "kernel", err) < 0 ||
       check_limit(m->has_kernel_tcp, m->kernel_tcp, "kernelTCP", err) < 0)
     return -1;
   if (m->has_swappiness && m->swappiness > 100)
     return skiff_fail(err, EINVAL, F ".swappiness: invalid value %" PRIu64 " (0 to 100)", m->swappiness);
   if (m->has_limit && m->has_swap && m->limit > 0 && m->swap > 0 && m->swap < m->limit)
     return skiff_fail(err, EINVAL,
-                      F ".swap: %" PRId64 " is below the memory limit %" PRId64 " (swap counts memory+swap)", m->swap,
-                      m->limit);
+                      F ".swap: %" PRId64 " is below the memory limit %" PRId64 " (swap counts memory+swap)",
+                      m->swap, m->limit);
   return 0;
 }
 
@@ -40,7 +41,8 @@ static int check_usage(const struct cg_target *t, int fd, const struct oci_memor
   if (cg_read_u64(fd, v2 ? "memory.current" : "memory.usage_in_bytes", &usage) < 0)
     return skiff_fail_errno(err, errno, F ".checkBeforeUpdate: read current usage");
   if ((uint64_t)m->limit < usage)
-    return skiff_fail(err, EBUSY, F ".limit: %" PRId64 " is below the current usage %" PRIu64 " (checkBeforeUpdate)",
+    return skiff_fail(err, EBUSY,
+                      F ".limit: %" PRId64 " is below the current usage %" PRIu64 " (checkBeforeUpdate)",
                       m->limit, usage);
   return 0;
 }
@@ -48,9 +50,14 @@ static int check_usage(const struct cg_target *t, int fd, const struct oci_memor
 static int set_v1_limit(int fd, int64_t limit, struct skiff_error *err) {
   if (cg_set_i64(fd, "memory.limit_in_bytes", limit, F ".limit", err) == 0)
     return 0;
-  uint64_t usage;
+  uint64_t usage, memsw;
   if (err->code == EBUSY && cg_read_u64(fd, "memory.usage_in_bytes", &usage) == 0)
     return skiff_fail(err, EBUSY, F ".limit: %" PRId64 " is below the current usage %" PRIu64, limit, usage);
+  if (err->code == EINVAL && cg_read_u64(fd, "memory.memsw.limit_in_bytes", &memsw) == 0 &&
+      (limit == -1 || (uint64_t)limit > memsw))
+    return skiff_fail(err, EINVAL,
+                      F ".limit: %" PRId64 " is above the memory+swap limit %" PRIu64 " (set swap too)",
+                      limit, memsw);
   return -1;
 }
 
@@ -86,7 +93,8 @@ static int apply_v1(const struct cg_target *t, int fd, const struct oci_memory *
   if (m->has_kernel_tcp && m->kernel_tcp != 0 &&
       cg_set_i64(fd, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, F ".kernelTCP", err) < 0)
     return -1;
-  if (m->has_swappiness && cg_set_i64(fd, "memory.swappiness", (int64_t)m->swappiness, F ".swappiness", err) < 0)
+  if (m->has_swappiness &&
+      cg_set_i64(fd, "memory.swappiness", (int64_t)m->swappiness, F ".swappiness", err) < 0)
     return -1;
   if (m->has_disable_oom_killer &&
       cg_set(fd, "memory.oom_control", m->disable_oom_killer ? "1" : "0", F ".disableOOMKiller", err) < 0)
@@ -94,7 +102,8 @@ static int apply_v1(const struct cg_target *t, int fd, const struct oci_memory *
   if (m->has_use_hierarchy &&
       cg_set(fd, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", F ".useHierarchy", err) < 0) {
     if (!m->use_hierarchy && err->code == EINVAL)
-      return skiff_fail(err, EINVAL, F ".useHierarchy: false is not supported: this kernel is always hierarchical");
+      return skiff_fail(err, EINVAL,
+                        F ".useHierarchy: false is not supported: this kernel is always hierarchical");
     return -1;
   }
   return 0;
@@ -105,8 +114,8 @@ static int no_v2(const char *field, struct skiff_error *err) {
 }
 
 /* memory.swap.max from the spec's memory+swap. */
-static int v2_swap_value(const struct cg_target *t, int fd, const struct oci_memory *m, char *out, size_t size,
-                         struct skiff_error *err) {
+static int v2_swap_value(const struct cg_target *t, int fd, const struct oci_memory *m, char *out,
+                         size_t size, struct skiff_error *err) {
   if (m->swap == -1) {
     snprintf(out, size, "max");
     return 0;

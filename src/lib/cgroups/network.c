@@ -6,7 +6,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static int unavailable(const struct cg_target *t, const char *field, const char *ctl, struct skiff_error *err) {
+static int unavailable(const struct cg_target *t, const char *field, const char *ctl,
+                       struct skiff_error *err) {
   if (t->mode == CG_MODE_V2)
     return skiff_fail(err, EOPNOTSUPP, "%s: %s has no cgroup v2 equivalent", field, ctl);
   return skiff_fail(err, ENOENT, "%s: %s controller not available", field, ctl);
@@ -16,7 +17,8 @@ int cg_apply_network(const struct cg_target *t, const struct oci_resources *res,
   if (res->has_class_id) {
     if (t->fd[CG_NET_CLS] < 0)
       return unavailable(t, "linux.resources.network", "net_cls", err);
-    if (cg_set_i64(t->fd[CG_NET_CLS], "net_cls.classid", res->class_id, "linux.resources.network.classID", err) < 0)
+    if (cg_set_i64(t->fd[CG_NET_CLS], "net_cls.classid", res->class_id, "linux.resources.network.classID",
+                   err) < 0)
       return -1;
   }
   if (res->n_net_priorities && t->fd[CG_NET_PRIO] < 0)

@@ -16,7 +16,7 @@
 #include "oci/cleanup.h"
 
 struct cgroup_oom_watch {
-  int fd; /* eventfd (v1) or inotify fd (v2): poll for POLLIN */
+  int fd;    /* eventfd (v1) or inotify fd (v2): poll for POLLIN */
   int dirfd; /* the memory cgroup */
   bool v2;
   uint64_t seen; /* v2: oom_kill count already reported */
@@ -101,7 +101,8 @@ int cgroup_oom_watch_read(struct cgroup_oom_watch *w, uint64_t *events, struct s
   }
   uint64_t kills;
   if (cg_read_key(w->dirfd, "memory.events", "oom_kill", &kills) < 0)
-    return errno == ENOENT || errno == ENODEV || gone ? 1 : skiff_fail_errno(err, errno, "read memory.events");
+    return errno == ENOENT || errno == ENODEV || gone ? 1
+                                                      : skiff_fail_errno(err, errno, "read memory.events");
   if (kills > w->seen)
     *events = kills - w->seen;
   w->seen = kills;

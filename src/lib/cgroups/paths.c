@@ -157,10 +157,12 @@ struct cg_dir *cg_dirs_find(struct cg_dirs *dirs, int hierarchy) {
 
 int cg_dirs_index_for(const struct cg_dirs *dirs, enum cg_controller c, bool *v2) {
   const struct cg_layout *l = cg_layout_get(&(struct skiff_error){0});
+  *v2 = false;
   if (!l)
     return -1;
   for (int pass = 0; pass < 2; pass++) {
-    int want = pass == 0 ? l->v1_of[c] : (cg_v2_name(c) || c == CG_FREEZER || c == CG_DEVICES ? l->unified : -1);
+    int want =
+        pass == 0 ? l->v1_of[c] : (cg_v2_name(c) || c == CG_FREEZER || c == CG_DEVICES ? l->unified : -1);
     if (want < 0)
       continue;
     for (size_t i = 0; i < dirs->n; i++)

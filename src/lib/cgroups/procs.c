@@ -156,7 +156,16 @@ int cgroup_kill_all(const char *path, int signal, struct skiff_error *err) {
     return -1;
   bool done = false, freezer, v2;
   int ret = signal == SIGKILL ? kill_v2(&dirs, &done, err) : 0;
-  if (ret == 0 && !done) {
+  if (ret == 0 && done) {
+    /* hybrid: tasks a v1 freezer holds die only once thawed (v2's freezer lets SIGKILL through) */
+    int i = pick(&dirs, &freezer, &v2);
+    int fd = freezer && !v2 ? cg_dir_open(&dirs.d[i]) : -1;
+    bool frozen = false;
+    if (fd >= 0 && cg_is_frozen_fd(fd, false, &frozen, err) == 0 && frozen)
+      ret = cg_freeze_fd(fd, false, false, err);
+    if (fd >= 0)
+      close(fd);
+  } else if (ret == 0) {
     int i = pick(&dirs, &freezer, &v2);
     int fd = i >= 0 ? cg_dir_open(&dirs.d[i]) : -1;
     if (fd >= 0) {

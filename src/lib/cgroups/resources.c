@@ -12,8 +12,8 @@
 
 #include "oci/cleanup.h"
 
-void cg_target_build(struct cg_target *t, const struct cg_layout *l, const struct cg_dirs *dirs, unsigned leaf_v2,
-                     bool fresh) {
+void cg_target_build(struct cg_target *t, const struct cg_layout *l, const struct cg_dirs *dirs,
+                     unsigned leaf_v2, bool fresh) {
   t->unified_fd = -1;
   t->fresh = fresh;
   t->mode = l->mode;
@@ -43,8 +43,8 @@ unsigned cg_needed_controllers(const struct oci_resources *res) {
   const struct oci_cpu *c = &res->cpu;
   if (res->has_memory)
     m |= CG_BIT(CG_MEMORY);
-  if (res->has_cpu && (c->has_shares || c->has_quota || c->has_burst || c->has_period || c->has_realtime_runtime ||
-                       c->has_realtime_period || c->has_idle))
+  if (res->has_cpu && (c->has_shares || c->has_quota || c->has_burst || c->has_period ||
+                       c->has_realtime_runtime || c->has_realtime_period || c->has_idle))
     m |= CG_BIT(CG_CPU);
   if (res->has_cpu && (c->cpus || c->mems))
     m |= CG_BIT(CG_CPUSET);
@@ -67,18 +67,21 @@ unsigned cg_needed_controllers(const struct oci_resources *res) {
 
 static int validate_rest(const struct oci_resources *res, struct skiff_error *err) {
   if (res->has_pids && res->pids_limit < -1)
-    return skiff_fail(err, EINVAL, "linux.resources.pids.limit: invalid value %" PRId64 " (-1 means no limit)",
+    return skiff_fail(err, EINVAL,
+                      "linux.resources.pids.limit: invalid value %" PRId64 " (-1 means no limit)",
                       res->pids_limit);
   for (size_t i = 0; i < res->n_net_priorities; i++) {
     const char *n = res->net_priorities[i].name;
     if (!n || !*n || n[strcspn(n, " \t\n/")])
-      return skiff_fail(err, EINVAL, "linux.resources.network.priorities[%zu].name: invalid interface name \"%s\"",
-                        i, n ? n : "");
+      return skiff_fail(err, EINVAL,
+                        "linux.resources.network.priorities[%zu].name: invalid interface name \"%s\"", i,
+                        n ? n : "");
   }
   for (size_t i = 0; i < res->n_rdma; i++) {
     const struct oci_rdma *r = &res->rdma[i];
     if (!r->device || !*r->device || r->device[strcspn(r->device, " \t\n")])
-      return skiff_fail(err, EINVAL, "linux.resources.rdma: invalid device name \"%s\"", r->device ? r->device : "");
+      return skiff_fail(err, EINVAL, "linux.resources.rdma: invalid device name \"%s\"",
+                        r->device ? r->device : "");
     if (!r->has_hca_handles && !r->has_hca_objects)
       return skiff_fail(err, EINVAL, "linux.resources.rdma.%s: needs hcaHandles or hcaObjects", r->device);
   }
@@ -90,8 +93,7 @@ static int validate_rest(const struct oci_resources *res, struct skiff_error *er
   return 0;
 }
 
-int cg_validate(const struct oci_resources *res, bool update, struct skiff_error *err) {
-  (void)update;
+int cg_validate(const struct oci_resources *res, struct skiff_error *err) {
   if (res->has_memory && cg_validate_memory(&res->memory, err) < 0)
     return -1;
   if (res->has_cpu && cg_validate_cpu(&res->cpu, err) < 0)
@@ -103,7 +105,8 @@ int cg_validate(const struct oci_resources *res, bool update, struct skiff_error
   return validate_rest(res, err);
 }
 
-static int apply_devices(const struct cg_target *t, const struct oci_resources *res, struct skiff_error *err) {
+static int apply_devices(const struct cg_target *t, const struct oci_resources *res,
+                         struct skiff_error *err) {
   if (!res->n_devices)
     return 0; /* nothing restricted: the cgroup keeps its parent's (allow-all) devices */
   if (t->fd[CG_DEVICES] < 0)
@@ -138,13 +141,14 @@ int cg_apply(const struct cg_target *t, const struct oci_resources *res, struct 
     return -1;
   if (res->has_block_io && cg_apply_blkio(t, &res->block_io, err) < 0)
     return -1;
-  if (cg_apply_hugetlb(t, res, err) < 0 || cg_apply_network(t, res, err) < 0 || cg_apply_rdma(t, res, err) < 0)
+  if (cg_apply_hugetlb(t, res, err) < 0 || cg_apply_network(t, res, err) < 0 ||
+      cg_apply_rdma(t, res, err) < 0)
     return -1;
   return cg_apply_unified(t, res, err); /* last: it may refine what the converted values set */
 }
 
 int cgroup_update(const char *path, const struct oci_resources *res, struct skiff_error *err) {
-  if (cg_validate(res, true, err) < 0)
+  if (cg_validate(res, err) < 0)
     return -1;
   const struct cg_layout *l = cg_layout_get(err);
   struct cg_dirs dirs;
@@ -173,14 +177,10 @@ int cgroup_update(const char *path, const struct oci_resources *res, struct skif
       if (!cg_v2_name(c))
         missing &= ~CG_BIT(c);
     if (missing) { /* the spec: the runtime enables what the resources need */
-      cleanup_close int mountfd = open(h->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
       size_t existing;
-      int fd = mountfd < 0 ? -1 : cg_v2_make(mountfd, d->path, missing, false, &existing, &leaf_v2, err);
-      if (fd < 0) {
-        if (mountfd < 0)
-          skiff_fail_errno(err, errno, "open %s", h->mount);
+      int fd = cg_v2_make(h->mount, d->path, missing, false, &existing, &leaf_v2, err);
+      if (fd < 0)
         goto out;
-      }
       close(d->fd);
       d->fd = fd;
     }

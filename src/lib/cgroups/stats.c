@@ -174,9 +174,9 @@ static void cpu_list(struct out *o, const char *k, int fd, const char *file) {
 }
 
 static void cpuset(struct out *o, int fd, bool v2) {
-  static const char *const flags[] = {"cpu_exclusive",      "mem_hardwall",       "mem_exclusive",
-                                      "memory_migrate",     "memory_spread_page", "memory_spread_slab",
-                                      "memory_pressure",    "sched_load_balance"};
+  static const char *const flags[] = {"cpu_exclusive",   "mem_hardwall",       "mem_exclusive",
+                                      "memory_migrate",  "memory_spread_page", "memory_spread_slab",
+                                      "memory_pressure", "sched_load_balance"};
   open_obj(o, "cpuset");
   cpu_list(o, "cpus", fd, v2 ? "cpuset.cpus.effective" : "cpuset.cpus");
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
@@ -225,7 +225,8 @@ static void raw_stat(struct out *o, char *text, uint64_t *cache, const char *cac
   close_obj(o);
 }
 
-static void entry(struct out *o, const char *k, uint64_t limit, uint64_t usage, uint64_t max, uint64_t failcnt) {
+static void entry(struct out *o, const char *k, uint64_t limit, uint64_t usage, uint64_t max,
+                  uint64_t failcnt) {
   open_obj(o, k);
   u64(o, "limit", limit);
   u64_nz(o, "usage", usage);
@@ -391,7 +392,8 @@ static int open_for(struct cg_dirs *dirs, enum cg_controller c, bool *v2) {
     dirs->d[i].fd = cg_dir_open(&dirs->d[i]);
   char ctl[512];
   if (*v2 && c != CG_CPU &&
-      (cg_read(dirs->d[i].fd, "cgroup.controllers", ctl, sizeof ctl) < 0 || !(cg_v2_parse_controllers(ctl) & CG_BIT(c))))
+      (cg_read(dirs->d[i].fd, "cgroup.controllers", ctl, sizeof ctl) < 0 ||
+       !(cg_v2_parse_controllers(ctl) & CG_BIT(c))))
     return -1;
   return dirs->d[i].fd;
 }
@@ -401,26 +403,31 @@ char *cgroup_stats_json(const char *path, struct skiff_error *err) {
   if (cg_dirs_parse(path, &dirs, err) < 0)
     return NULL;
   struct out o = {0};
-  bool v2, v2m, v2p, v2b, v2h, v2s, ignore;
+  /* each fd is opened before its v2 flag is read: C leaves argument order open */
+  bool v2 = false, v2m = false, v2p = false, v2b = false, v2h = false, v2s = false, ignore;
   int cpu = open_for(&dirs, CG_CPU, &v2);
+  int acct = v2 ? -1 : open_for(&dirs, CG_CPUACCT, &ignore);
+  int cs = open_for(&dirs, CG_CPUSET, &v2s);
+  int mem = open_for(&dirs, CG_MEMORY, &v2m);
+  int pids = open_for(&dirs, CG_PIDS, &v2p);
+  int io = open_for(&dirs, CG_BLKIO, &v2b);
+  int huge = open_for(&dirs, CG_HUGETLB, &v2h);
   put(&o, "{");
   open_obj(&o, "cpu");
   if (v2)
     cpu_v2(&o, cpu);
   else
-    cpu_v1(&o, open_for(&dirs, CG_CPUACCT, &ignore), cpu);
+    cpu_v1(&o, acct, cpu);
   close_obj(&o);
-  int cs = open_for(&dirs, CG_CPUSET, &v2s);
   cpuset(&o, cs, v2s);
-  memory(&o, open_for(&dirs, CG_MEMORY, &v2m), v2m);
-  int pids = open_for(&dirs, CG_PIDS, &v2p);
+  memory(&o, mem, v2m);
   open_obj(&o, "pids");
   u64_nz(&o, "current", rd(pids, "pids.current"));
   uint64_t limit = rd(pids, "pids.max");
   u64_nz(&o, "limit", limit == UINT64_MAX ? 0 : limit);
   close_obj(&o);
-  blkio(&o, open_for(&dirs, CG_BLKIO, &v2b), v2b);
-  hugetlb(&o, open_for(&dirs, CG_HUGETLB, &v2h), v2h);
+  blkio(&o, io, v2b);
+  hugetlb(&o, huge, v2h);
   put(&o, ",\"intel_rdt\":{},\"network_interfaces\":null}");
   cg_dirs_release(&dirs);
   if (o.failed) {

@@ -36,14 +36,20 @@ void cg_path_prefix(const char *path, size_t depth, char *out, size_t size) {
   out[len] = '\0';
 }
 
-int cg_v1_make(int mountfd, const char *path, size_t *existing, struct skiff_error *err) {
+int cg_v1_make(const char *mount, const char *path, size_t *existing, struct skiff_error *err) {
   size_t depth = cg_path_depth(path);
+  char full[PATH_MAX];
+  if (snprintf(full, sizeof full, "%s/%s", mount, path) >= (int)sizeof full)
+    return skiff_fail(err, ENAMETOOLONG, "cgroup path %s", path);
   *existing = depth;
   if (depth) {
-    if (mkdirat(mountfd, path, 0755) == 0) {
+    if (mkdir(full, 0755) == 0) {
       *existing = depth - 1;
-    } else if (errno == ENOENT) {
+    } else if (errno == ENOENT) { /* parents missing: one level at a time */
       char prefix[PATH_MAX];
+      cleanup_close int mountfd = open(mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (mountfd < 0)
+        return skiff_fail_errno(err, errno, "open %s", mount);
       *existing = depth;
       for (size_t k = 1; k <= depth; k++) {
         cg_path_prefix(path, k, prefix, sizeof prefix);
@@ -55,12 +61,12 @@ int cg_v1_make(int mountfd, const char *path, size_t *existing, struct skiff_err
         }
       }
     } else if (errno != EEXIST) {
-      return skiff_fail_errno(err, errno, "mkdir %s", path);
+      return skiff_fail_errno(err, errno, "mkdir %s", full);
     }
   }
-  int fd = openat(mountfd, depth ? path : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return skiff_fail_errno(err, errno, "open %s", path);
+    return skiff_fail_errno(err, errno, "open %s", full);
   return fd;
 }
 
@@ -81,8 +87,8 @@ int cg_v1_cpuset_fill(int mountfd, const char *path, size_t existing, bool leaf_
     int fd = openat(mountfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
       return skiff_fail_errno(err, errno, "open %s", path);
-    bool empty = cg_read(fd, "cpuset.cpus", c, sizeof c) >= 0 && cg_read(fd, "cpuset.mems", m, sizeof m) >= 0 &&
-                 (blank(c) || blank(m));
+    bool empty = cg_read(fd, "cpuset.cpus", c, sizeof c) >= 0 &&
+                 cg_read(fd, "cpuset.mems", m, sizeof m) >= 0 && (blank(c) || blank(m));
     close(fd);
     if (!empty)
       return 0;
@@ -96,17 +102,20 @@ int cg_v1_cpuset_fill(int mountfd, const char *path, size_t existing, bool leaf_
     cleanup_close int fd = openat(mountfd, prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
       return skiff_fail_errno(err, errno, "open %s", prefix);
-    if (cg_read(fd, "cpuset.cpus", cpus, sizeof cpus) < 0 || cg_read(fd, "cpuset.mems", mems, sizeof mems) < 0)
+    if (cg_read(fd, "cpuset.cpus", cpus, sizeof cpus) < 0 ||
+        cg_read(fd, "cpuset.mems", mems, sizeof mems) < 0)
       return skiff_fail_errno(err, errno, "read cpuset of %s", prefix);
     if ((!blank(cpus) && !blank(mems)) || src == 0)
       break;
   }
   for (size_t k = src + 1; k <= depth; k++) {
+    bool leaf = k == depth;
+    if (leaf && leaf_cpus && leaf_mems)
+      break; /* the config's values go there */
     cg_path_prefix(path, k, prefix, sizeof prefix);
     cleanup_close int fd = openat(mountfd, prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
       return skiff_fail_errno(err, errno, "open %s", prefix);
-    bool leaf = k == depth;
     if (!(leaf && leaf_cpus) && cg_write_str(fd, "cpuset.cpus", cpus) < 0)
       return skiff_fail_errno(err, errno, "cpuset: copy cpuset.cpus into %s", prefix);
     if (!(leaf && leaf_mems) && cg_write_str(fd, "cpuset.mems", mems) < 0)

@@ -56,17 +56,17 @@ static void enable_controllers(int levelfd, unsigned wanted) {
     cg_write_str(levelfd, "cgroup.subtree_control", tok);
 }
 
-int cg_v2_make(int mountfd, const char *path, unsigned wanted, bool create, size_t *existing,
+int cg_v2_make(const char *mount, const char *path, unsigned wanted, bool create, size_t *existing,
                unsigned *leaf_controllers, struct skiff_error *err) {
   size_t depth = cg_path_depth(path);
   int fd;
   *existing = depth;
   if (!wanted && create) {
-    fd = cg_v1_make(mountfd, path, existing, err);
+    fd = cg_v1_make(mount, path, existing, err);
     if (fd < 0)
       return -1;
   } else {
-    fd = openat(mountfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
       return skiff_fail_errno(err, errno, "open cgroup2 root");
     const char *p = path;
@@ -101,7 +101,9 @@ int cg_v2_make(int mountfd, const char *path, unsigned wanted, bool create, size
     }
   }
   char ctl[512];
-  *leaf_controllers = cg_read(fd, "cgroup.controllers", ctl, sizeof ctl) >= 0 ? cg_v2_parse_controllers(ctl) : 0;
+  if (leaf_controllers)
+    *leaf_controllers =
+        cg_read(fd, "cgroup.controllers", ctl, sizeof ctl) >= 0 ? cg_v2_parse_controllers(ctl) : 0;
   return fd;
 }
 
@@ -121,8 +123,9 @@ int cg_apply_unified(const struct cg_target *t, const struct oci_resources *res,
     if (bit) {
       int c = __builtin_ctz(bit);
       if (t->fd[c] != t->unified_fd || !t->v2[c])
-        return skiff_fail(err, ENOENT, "%s: %s controller not available in the cgroup2 hierarchy%s", field,
-                          prefix, t->mode == CG_MODE_HYBRID ? " (hybrid host: it is a cgroup v1 controller here)" : "");
+        return skiff_fail(
+            err, ENOENT, "%s: %s controller not available in the cgroup2 hierarchy%s", field, prefix,
+            t->mode == CG_MODE_HYBRID ? " (hybrid host: it is a cgroup v1 controller here)" : "");
     }
     if (cg_write_str(t->unified_fd, key, value) < 0) {
       if (errno == ENOENT)

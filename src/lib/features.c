@@ -1,0 +1,225 @@
+#include "lib/features.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "oci/names.h"
+
+#ifndef RDTGROUP_SUPER_MAGIC
+#define RDTGROUP_SUPER_MAGIC 0x7655821
+#endif
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The optional subsystems this build implements. A host probe below only counts for what is
+ * implemented: features describes the runtime, and a subsystem the host has but skiff does not
+ * drive (process.apparmorProfile, process.selinuxLabel and mounts[].uidMappings are not applied,
+ * linux.intelRdt is refused) must read false. Set one to true in the commit that implements it. */
+static const struct {
+  bool apparmor, selinux, intel_rdt, idmap_mounts;
+} implemented = {false, false, false, false};
+
+static const char *const hooks[] = {
+    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+};
+
+/* Every option lib/mounts.c interprets itself (its flag, propagation, recursive and atime
+ * tables, and tmpcopyup), sorted; anything else it passes to mount(2) as data. "acl" is not
+ * here: it is a filesystem option, not a flag. */
+static const char *const mount_options[] = {
+    "async",
+    "atime",
+    "bind",
+    "defaults",
+    "dev",
+    "diratime",
+    "dirsync",
+    "exec",
+    "iversion",
+    "lazytime",
+    "loud",
+    "mand",
+    "noatime",
+    "nodev",
+    "nodiratime",
+    "noexec",
+    "noiversion",
+    "nolazytime",
+    "nomand",
+    "norelatime",
+    "nostrictatime",
+    "nosuid",
+    "nosymfollow",
+    "private",
+    "ratime",
+    "rbind",
+    "rdev",
+    "rdiratime",
+    "relatime",
+    "remount",
+    "rexec",
+    "rnoatime",
+    "rnodev",
+    "rnodiratime",
+    "rnoexec",
+    "rnorelatime",
+    "rnostrictatime",
+    "rnosuid",
+    "rnosymfollow",
+    "ro",
+    "rprivate",
+    "rrelatime",
+    "rro",
+    "rrw",
+    "rshared",
+    "rslave",
+    "rstrictatime",
+    "rsuid",
+    "rsymfollow",
+    "runbindable",
+    "rw",
+    "shared",
+    "silent",
+    "slave",
+    "strictatime",
+    "suid",
+    "symfollow",
+    "sync",
+    "tmpcopyup",
+    "unbindable",
+};
+
+static const char *const namespaces[] = {
+    "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts",
+};
+
+bool features_host_has_resctrl(void) {
+  struct statfs st;
+  return statfs("/sys/fs/resctrl", &st) == 0 && st.f_type == RDTGROUP_SUPER_MAGIC;
+}
+
+/* A kernel that knows MOUNT_ATTR_IDMAP gets as far as looking up the user namespace fd (EBADF:
+ * INT_MAX is above any fd limit) before it looks at the path; one that does not refuses the
+ * attribute (EINVAL), one without mount_setattr says ENOSYS. */
+bool features_host_has_idmap_mounts(void) {
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = INT_MAX};
+  return syscall(SYS_mount_setattr, -1, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0 && errno == EBADF;
+}
+
+bool features_host_has_apparmor(void) {
+  return access("/sys/kernel/security/apparmor", F_OK) == 0;
+}
+
+bool features_host_has_selinux(void) {
+  return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+/* A filter flag the kernel knows passes the flag check and fails on the NULL program (EFAULT);
+ * an unknown one is EINVAL. WAIT_KILLABLE_RECV is only valid together with NEW_LISTENER. */
+static bool kernel_has_seccomp_flag(unsigned long flag) {
+  if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+}
+
+/* "SCMP_ARCH_X86_64" -> "x86_64", libseccomp's own name for it. */
+static bool libseccomp_has_arch(const char *name) {
+  static const char prefix[] = "SCMP_ARCH_";
+  char lower[32];
+  size_t n = strlen(name), i = 0;
+  if (strncmp(name, prefix, sizeof prefix - 1) != 0 || n - (sizeof prefix - 1) >= sizeof lower)
+    return false;
+  for (const char *s = name + sizeof prefix - 1; *s; s++)
+    lower[i++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+  lower[i] = '\0';
+  return seccomp_arch_resolve_name(lower) != 0;
+}
+
+static int compare_strings(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static struct oci_names sorted_names(const struct oci_name *table, const char **out) {
+  size_t n = 0;
+  for (; table->name && n < FEATURES_MAX_NAMES; table++)
+    out[n++] = table->name;
+  qsort(out, n, sizeof *out, compare_strings);
+  return (struct oci_names){out, n};
+}
+
+void features_collect(struct features *f) {
+  struct oci_features *d = &f->doc;
+  struct oci_features_linux *l = &d->linux_;
+  memset(d, 0, sizeof *d);
+  d->oci_version_min = "1.0.0";
+  d->oci_version_max = OCI_SPEC_VERSION;
+  d->hooks = (struct oci_names){hooks, N_ELEMS(hooks)};
+  d->mount_options = (struct oci_names){mount_options, N_ELEMS(mount_options)};
+
+  l->namespaces = (struct oci_names){namespaces, N_ELEMS(namespaces)};
+  /* libcap reads the running kernel's last capability once, at load */
+  int cap_bits = (int)cap_max_bits();
+  size_t n = 0;
+  for (const struct oci_name *c = oci_capability_names; c->name && n < FEATURES_MAX_NAMES; c++)
+    if (c->value < cap_bits)
+      f->capabilities[n++] = c->name;
+  l->capabilities = (struct oci_names){f->capabilities, n};
+  /* the cgroup managers of lib/cgroups/: v1, hybrid and v2 by path; no systemd driver */
+  l->cgroup_v1 = l->cgroup_v2 = l->cgroup_rdma = true;
+  l->seccomp_enabled = true;
+  l->seccomp_actions = sorted_names(oci_seccomp_action_names, f->seccomp_actions);
+  l->seccomp_operators = sorted_names(oci_seccomp_op_names, f->seccomp_operators);
+  n = 0;
+  for (const struct oci_name *a = oci_seccomp_arch_names; a->name && n < FEATURES_MAX_NAMES; a++)
+    if (libseccomp_has_arch(a->name))
+      f->seccomp_archs[n++] = a->name;
+  qsort(f->seccomp_archs, n, sizeof *f->seccomp_archs, compare_strings);
+  l->seccomp_archs = (struct oci_names){f->seccomp_archs, n};
+  /* known: what the parser takes, in its order (runc's is not sorted either) */
+  size_t known = 0, supported = 0;
+  for (const struct oci_name *s = oci_seccomp_flag_names; s->name && known < FEATURES_MAX_NAMES; s++) {
+    f->seccomp_known_flags[known++] = s->name;
+    if (kernel_has_seccomp_flag((unsigned long)s->value))
+      f->seccomp_supported_flags[supported++] = s->name;
+  }
+  l->seccomp_known_flags = (struct oci_names){f->seccomp_known_flags, known};
+  l->seccomp_supported_flags = (struct oci_names){f->seccomp_supported_flags, supported};
+  l->apparmor_enabled = implemented.apparmor && features_host_has_apparmor();
+  l->selinux_enabled = implemented.selinux && features_host_has_selinux();
+  l->intel_rdt_enabled = implemented.intel_rdt && features_host_has_resctrl();
+  l->idmap_mounts_enabled = implemented.idmap_mounts && features_host_has_idmap_mounts();
+
+  const struct scmp_version *v = seccomp_version();
+  snprintf(f->libseccomp_version, sizeof f->libseccomp_version, "%u.%u.%u", v ? v->major : 0,
+           v ? v->minor : 0, v ? v->micro : 0);
+  /* as runc's: the libseccomp in use, the runtime's version and commit, checkpointing */
+  f->annotations[0] = (struct oci_kv){"io.github.seccomp.libseccomp.version", f->libseccomp_version};
+  f->annotations[1] = (struct oci_kv){"org.skiff.checkpoint.enabled", "false"};
+  f->annotations[2] = (struct oci_kv){"org.skiff.commit", SKIFF_COMMIT};
+  f->annotations[3] = (struct oci_kv){"org.skiff.version", PACKAGE_VERSION};
+  d->annotations = f->annotations;
+  d->n_annotations = N_ELEMS(f->annotations);
+  /* no config.json annotation changes what skiff does */
+  d->potentially_unsafe_annotations = (struct oci_names){NULL, 0};
+}

@@ -1,0 +1,173 @@
+#!/bin/bash
+# skiff's benchmarks: skiff, crun and runc side by side, in one run, on one busybox-static bundle.
+#
+#   tests/bench/run.sh [SKIFF]         (as root; `make bench` passes the freshly built ./skiff)
+#
+# Prints a table of medians (wall clock of the runtime's command, fork+exec included) with the ratios
+# skiff/crun and skiff/runc, and PASS/MISS against skiff's targets. Knobs, from the environment:
+#   BENCH_ITER=50          samples of run, create/start/delete, exec, state
+#   BENCH_WARMUP=3         untimed runs before those
+#   BENCH_COUNTS="10 200 1000"  populations of running containers for the scaling rows ("" skips them)
+#   BENCH_SCALE_ITER=15    samples per population
+#   BENCH_RSS_ITER=10      samples of peak RSS
+#   BENCH_TESTS="run exec rss memlimit scale"   which measurements
+#   BENCH_RUNTIMES="skiff crun runc"; CRUN=path RUNC=path BENCH_BUSYBOX=/bin/busybox (static)
+# The defaults take about five minutes on 2 cores, most of it runc in the scaling rows.
+set -u
+SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
+. "$(dirname "$SELF")/lib.sh"
+
+if [[ ${1-} == --measure ]]; then # one measurement in its own process, RT_* from the environment
+  "t_$2"
+  exit
+fi
+
+# Detached containers outlive the runtime that started them; when they die they are reparented to the
+# nearest subreaper. Be that subreaper (and reap them, as bash does), or they stay zombies here.
+if [[ -z ${BENCH_REAPER-} ]]; then
+  export BENCH_REAPER=1
+  exec perl -e 'require "syscall.ph"; syscall(&SYS_prctl, 36, 1, 0, 0, 0) == 0 or die "prctl: $!\n";
+    exec @ARGV or die "exec: $!\n"' bash "$SELF" "$@" # 36: PR_SET_CHILD_SUBREAPER
+fi
+
+die() { echo "bench: $*" >&2; exit 1; }
+((EUID == 0)) || die "run as root"
+SKIFF=$(command -v "${1:-skiff}") || die "no skiff binary: give its path"
+CRUN=${CRUN:-$(command -v crun)} || die "crun not found (apt-get install crun)"
+RUNC=${RUNC:-$(command -v runc)} || die "runc not found (apt-get install runc)"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
+export BENCH_BUSYBOX=${BENCH_BUSYBOX:-/bin/busybox}
+file -L "$BENCH_BUSYBOX" 2>/dev/null | grep -q 'statically linked' || die "$BENCH_BUSYBOX: not a static busybox"
+export BENCH_ITER=${BENCH_ITER:-50} BENCH_WARMUP=${BENCH_WARMUP:-3} BENCH_SCALE_ITER=${BENCH_SCALE_ITER:-15}
+export BENCH_RSS_ITER=${BENCH_RSS_ITER:-10} BENCH_COUNTS=${BENCH_COUNTS-10 200 1000}
+RUNTIMES=${BENCH_RUNTIMES:-skiff crun runc}
+TESTS=${BENCH_TESTS:-run exec rss memlimit scale}
+[[ -z $BENCH_COUNTS ]] && TESTS=${TESTS/scale/}
+
+bin_of() { case $1 in skiff) echo "$SKIFF" ;; crun) echo "$CRUN" ;; runc) echo "$RUNC" ;; esac; }
+tag_of() { case $1 in skiff) echo sk ;; crun) echo cr ;; runc) echo rc ;; esac; }
+
+# crun 1.8.1 refuses hybrid cgroup hosts: give it a private mount namespace without the v2 mount.
+HYBRID=false
+mountpoint -q /sys/fs/cgroup/unified 2>/dev/null && HYBRID=true
+in_env() { # RUNTIME CMD...: CMD with RT_* set, crun's namespace if needed
+  local rt=$1
+  shift
+  set -- env RT_NAME="$rt" RT_BIN="$(bin_of "$rt")" RT_ROOT="$BENCH_TMP/root-$rt" RT_TAG="$(tag_of "$rt")" "$@"
+  if [[ $rt == crun && $HYBRID == true ]]; then
+    unshare --mount --propagation private sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh "$@"
+  else
+    "$@"
+  fi
+}
+
+cleanup() {
+  trap - EXIT INT TERM
+  local rt dir cg
+  for rt in $RUNTIMES; do
+    for dir in "$BENCH_TMP/root-$rt"/bench-*; do
+      [[ -e $dir ]] || continue
+      echo "bench: cleanup: $rt delete --force ${dir##*/}" >&2
+      in_env "$rt" "$(bin_of "$rt")" --root "$BENCH_TMP/root-$rt" delete --force "${dir##*/}" >/dev/null 2>&1
+    done
+  done
+  # cgroups named after our ids that a runtime left behind (deepest first; only empty ones go)
+  find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -depth -type d -name 'bench-[sc][kr]*' 2>/dev/null |
+    while read -r cg; do rmdir "$cg" 2>/dev/null && echo "bench: cleanup: removed cgroup $cg" >&2; done
+  [[ -n ${BENCH_TMP-} ]] && rm -rf "$BENCH_TMP"
+}
+BENCH_TMP=$(mktemp -d /tmp/skiff-bench.XXXXXX) || die "mktemp"
+export BENCH_TMP
+trap cleanup EXIT
+trap 'echo "bench: interrupted, cleaning up" >&2; exit 130' INT TERM
+
+make_rootfs "$BENCH_TMP/rootfs"
+make_bundle "$BENCH_TMP/true" '["/bin/true"]'
+make_bundle "$BENCH_TMP/sleep" '["sleep", "1000000"]'
+for rt in $RUNTIMES; do mkdir -p "$BENCH_TMP/root-$rt"; done
+
+declare -A RES
+# Each test runs for each runtime in turn, so that the three share the machine's state of the moment.
+for test in $TESTS; do
+  for rt in $RUNTIMES; do
+    echo "bench: $test: $rt" >&2
+    while read -r key value; do RES[$key,$rt]=$value; done < <(in_env "$rt" bash "$SELF" --measure "$test")
+  done
+done
+for rt in $RUNTIMES; do
+  strip -o "$BENCH_TMP/stripped" "$(bin_of "$rt")" && RES[stripped,$rt]=$(stat -c %s "$BENCH_TMP/stripped")
+done
+
+# --- the report -------------------------------------------------------------------------------------
+
+val() { local v=${RES[$1,$2]-}; [[ $v =~ ^[0-9]+$ ]] && echo "$v"; }
+fmt() { # KEY VALUE
+  [[ -z $2 ]] && { echo -; return; }
+  case $1 in
+  rss | memlimit) echo "$2 KiB" ;;
+  stripped) awk -v b="$2" 'BEGIN { printf "%.0f KiB", b / 1024 }' ;;
+  *) awk -v us="$2" 'BEGIN { printf "%.2f ms", us / 1000 }' ;;
+  esac
+}
+ratio() { [[ -n $1 && -n $2 && $2 != 0 ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
+verdict() { [[ -n $1 ]] && awk -v x="$1" -v max="$2" 'BEGIN { print (x <= max ? "PASS" : "MISS") }' || echo "MISS (no value)"; }
+
+row() { # KEY LABEL [TARGET-TEXT VERDICT]
+  local sk cr rc
+  sk=$(val "$1" skiff) cr=$(val "$1" crun) rc=$(val "$1" runc)
+  printf '%-26s %11s %11s %11s %7s %7s  %s\n' "$2" "$(fmt "$1" "$sk")" "$(fmt "$1" "$cr")" "$(fmt "$1" "$rc")" \
+    "$(ratio "$sk" "$cr")" "$(ratio "$sk" "$rc")" "${3-} ${4-}"
+}
+
+first_count=${BENCH_COUNTS%% *} last_count=${BENCH_COUNTS##* }
+growth() { ratio "$(val "$1@$last_count" "$2")" "$(val "$1@$first_count" "$2")"; }
+
+version() { "$(bin_of "$1")" --version 2>/dev/null | head -1; }
+echo
+echo "skiff benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r)"
+for rt in $RUNTIMES; do echo "  $rt: $(bin_of "$rt") ($(version "$rt"))"; done
+echo "bundle: busybox-static rootfs (read-only), runc spec's default config (pid/net/ipc/uts/mount namespaces,"
+echo "  7 mounts, masked/readonly paths), ociVersion 1.0.2-dev, terminal false; a fresh --root per runtime"
+echo "times: medians of $BENCH_ITER runs (after $BENCH_WARMUP warm-up) of the runtime command, wall clock incl. fork+exec"
+$HYBRID && echo "note: hybrid cgroup host: crun (1.8.1 refuses hybrid) ran in a private mount namespace" \
+  "with /sys/fs/cgroup/unified unmounted; skiff and runc ran on the host's mounts"
+echo
+printf '%-26s %11s %11s %11s %7s %7s  %s\n' "" skiff crun runc sk/crun sk/runc "target"
+if [[ $TESTS == *run* ]]; then
+  row run "run /bin/true" "<=0.6x crun" "$(verdict "$(ratio "$(val run skiff)" "$(val run crun)")" 0.6)"
+  row create "create"
+  row start "start"
+  row delete "delete (stopped)"
+fi
+if [[ $TESTS == *exec* ]]; then
+  row exec "exec /bin/true" "<=0.6x crun" "$(verdict "$(ratio "$(val exec skiff)" "$(val exec crun)")" 0.6)"
+  row state "state" "<=0.5x crun" "$(verdict "$(ratio "$(val state skiff)" "$(val state crun)")" 0.5)"
+fi
+if [[ $TESTS == *rss* ]]; then
+  row rss "peak RSS of run" "<=1536 KiB" "$(verdict "$(val rss skiff)" 1536)"
+fi
+if [[ $TESTS == *memlimit* ]]; then
+  row memlimit "min memory.limit, run echo" "<=128 KiB" "$(verdict "$(val memlimit skiff)" 128)"
+fi
+row stripped "stripped binary" "<=400 KiB" "$(verdict "$(val stripped skiff)" 409600)"
+if [[ $TESTS == *scale* ]]; then
+  echo
+  echo "with N detached 'sleep' containers running ($BENCH_SCALE_ITER samples each: run --detach of one more,"
+  echo "its state, list, its delete --force); 'populate' is the mean detached run while growing to N"
+  for key in run-d state list delete-f populate; do
+    for count in $BENCH_COUNTS; do row "$key@$count" "$key @$count"; done
+  done
+  echo
+  echo "growth from $first_count to $last_count containers (cost@$last_count / cost@$first_count; flat: <=1.25)"
+  printf '%-26s %11s %11s %11s\n' "" skiff crun runc
+  for key in run-d state list delete-f; do
+    target=""
+    [[ $key != list ]] && target="flat $(verdict "$(growth "$key" skiff)" 1.25)"
+    printf '%-26s %11s %11s %11s  %s\n' "$key" "$(growth "$key" skiff)" "$(growth "$key" crun)" \
+      "$(growth "$key" runc)" "$target"
+  done
+fi
+echo
+echo "made by: BENCH_ITER=$BENCH_ITER BENCH_COUNTS=\"$BENCH_COUNTS\" BENCH_SCALE_ITER=$BENCH_SCALE_ITER" \
+  "tests/bench/run.sh $SKIFF"

@@ -1,0 +1,73 @@
+#!/bin/sh
+# The VM's /init (busybox sh, from the initramfs that tests/vm/run.sh builds), in two stages:
+#   1. loads the 9p modules, mounts the host's root (9p, read-only) under a tmpfs overlay as the new root
+#      with fresh /proc /sys /dev /run /tmp and cgroup2, and switches to it with busybox init as pid 1
+#      (a real init reaps the orphans that containers leave);
+#   2. (busybox init's sysinit action) enables every controller, runs the bats files, leaves the TAP
+#      stream and bats' exit status in the host's output directory, and powers off.
+out=/run/skiff-vm
+
+stage1() {
+  /bin/busybox mkdir -p /dev /proc /sys /lower /upper /newroot
+  /bin/busybox mount -t devtmpfs devtmpfs /dev
+  exec </dev/console >/dev/console 2>&1
+  /bin/busybox --install -s /bin
+  mount -t proc proc /proc
+  for m in $(cat /modules/order); do
+    insmod "/modules/$m.ko" || echo "vm: insmod $m failed"
+  done
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /lower &&
+    mount -t tmpfs -o mode=755 tmpfs /upper && mkdir /upper/u /upper/w &&
+    mount -t overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w overlay /newroot || {
+    echo "vm: cannot mount the host's root"
+    poweroff -f
+  }
+  r=/newroot
+  mount -t proc proc $r/proc
+  mount -t sysfs sysfs $r/sys
+  mount -t devtmpfs devtmpfs $r/dev
+  mkdir -p $r/dev/pts $r/dev/shm $r/dev/mqueue
+  ln -s /proc/self/fd $r/dev/fd
+  for fd in 0:stdin 1:stdout 2:stderr; do
+    ln -s /proc/self/fd/${fd%:*} $r/dev/${fd#*:}
+  done
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts $r/dev/pts
+  mount -t tmpfs -o mode=1777 tmpfs $r/dev/shm
+  mount -t mqueue mqueue $r/dev/mqueue
+  mount -t tmpfs -o mode=755 tmpfs $r/run
+  mount -t tmpfs -o mode=1777 tmpfs $r/tmp
+  mount -t cgroup2 -o nsdelegate cgroup2 $r/sys/fs/cgroup
+  mkdir -p $r$out
+  mount -t 9p -o trans=virtio,version=9p2000.L vmout $r$out
+  . $r$out/env
+  for d in $VM_BINDS; do
+    mkdir -p "$r$d" && mount --bind "/lower$d" "$r$d"
+  done
+  cp /init $r/run/skiff-vm-init
+  echo "::sysinit:/bin/busybox sh /run/skiff-vm-init stage2" >$r/etc/inittab
+  exec switch_root $r /bin/busybox init
+}
+
+stage2() {
+  . $out/env
+  export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp LANG=C.UTF-8
+  cg=/sys/fs/cgroup
+  echo "+cpuset +cpu +io +memory +hugetlb +pids +rdma +misc" >$cg/cgroup.subtree_control
+  # the runner in a leaf, as under systemd: the root cgroup holds only init
+  mkdir $cg/skiff-vm.scope && echo $$ >$cg/skiff-vm.scope/cgroup.procs
+  ip link set lo up 2>/dev/null
+  hostname skiff-vm
+  echo "linux $(uname -r), $(nproc) cpus, controllers: $(cat $cg/cgroup.subtree_control)" >$out/info
+  [ -n "$VM_FIXTURE" ] && export SKIFF_FIXTURE_DIR=$VM_FIXTURE
+  cd "$VM_BUILD_DIR" || exit 1
+  # shellcheck disable=SC2086 # lists of words
+  SKIFF_BINARY=$VM_SKIFF SKIFF_BUILDDIR=$VM_BUILD_DIR bats --tap $VM_BATS_FLAGS $VM_FILES >$out/tap 2>&1
+  echo $? >$out/status
+  sync
+  poweroff -f
+}
+
+case ${1-} in
+stage2) stage2 ;;
+*) stage1 ;;
+esac

@@ -1,0 +1,154 @@
+#!/bin/bash
+# The cgroup v2 lane: runs bats files inside a VM whose kernel has cgroup v2 with every controller.
+#
+#   tests/vm/run.sh [BUILD_DIR] [FILE.bats...]
+#
+# BUILD_DIR (default: the current directory) holds the skiff to test (or SKIFF_BINARY). The files default
+# to $SKIFF_VM_TESTS, else tests/bats/vm-smoke.bats and tests/bats/cgroups*.bats. The guest is Debian's
+# linux-image-amd64 under qemu, booted from a busybox initramfs; its root is this host's root, shared
+# read-only over 9p under a tmpfs overlay, so skiff, bats, jq and busybox are the host's own. Prints one
+# TAP stream; a host without qemu or the kernel package gets one skipped test.
+#
+# Environment: SKIFF_VM_CACHE (kernel cache, default $XDG_CACHE_HOME/skiff-vm or /var/cache/skiff-vm),
+# SKIFF_VM_TIMEOUT (seconds, default 480), SKIFF_VM_ACCEL (qemu -accel, default tcg,thread=multi),
+# SKIFF_VM_CONSOLE=1 shows the guest console on stderr.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+srcdir=$(cd "$here/../.." && pwd)
+build_dir=$(cd "${1:-.}" && pwd) || exit 1
+[[ $# -gt 0 ]] && shift
+skiff=${SKIFF_BINARY:-$build_dir/skiff}
+[[ $skiff == /* ]] || skiff=$PWD/$skiff
+cache=${SKIFF_VM_CACHE:-${XDG_CACHE_HOME:+$XDG_CACHE_HOME/skiff-vm}}
+cache=${cache:-/var/cache/skiff-vm}
+# virtio_pci and 9p with what they depend on, in load order
+modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio
+  netfs fscache 9p overlay"
+
+files=("$@")
+if [[ ${#files[@]} -eq 0 ]]; then
+  if [[ -n ${SKIFF_VM_TESTS-} ]]; then
+    # shellcheck disable=SC2206 # a list of globs, relative to the source tree
+    files=(${SKIFF_VM_TESTS})
+  else
+    files=(tests/bats/vm-smoke.bats tests/bats/cgroups*.bats)
+  fi
+fi
+for i in "${!files[@]}"; do
+  f=${files[i]}
+  [[ $f == /* || -e $f ]] || f=$srcdir/$f
+  if [[ -e $f ]]; then
+    files[i]=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+  else
+    unset "files[i]"
+  fi
+done
+
+skip() {
+  printf '1..1\nok 1 # skip cgroup v2 VM lane: %s\n' "$*"
+  exit 0
+}
+
+# fetch_kernel: the kernel and the modules above into $cache, from Debian's linux-image-amd64.
+fetch_kernel() {
+  local tmp pkg m f
+  command -v apt-get >/dev/null && command -v dpkg >/dev/null || return 1
+  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+  [[ -n $pkg ]] || return 1
+  tmp=$(mktemp -d "$cache/fetch.XXXXXX") || return 1
+  (
+    cd "$tmp" && apt-get -q=2 -o APT::Sandbox::User=root download "$pkg" >/dev/null 2>&1 &&
+      dpkg -x ./*.deb root && mkdir modules || exit 1
+    for m in $modules; do
+      f=$(find root/lib/modules -name "$m.ko" | head -n 1)
+      [[ -n $f ]] || exit 1
+      mv "$f" modules/
+    done
+    mv root/boot/vmlinuz-* vmlinuz && rm -rf root ./*.deb
+  ) || {
+    rm -rf "$tmp"
+    return 1
+  }
+  rm -rf "$cache/kernel" && mv "$tmp" "$cache/kernel"
+}
+
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+[[ $EUID -eq 0 ]] || skip "needs root"
+[[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 || skip "needs a static /bin/busybox (busybox-static)"
+command -v bats >/dev/null || skip "bats not found"
+[[ ${#files[@]} -gt 0 ]] || skip "no bats files to run"
+if [[ ! -x $skiff ]]; then
+  printf '1..1\nnot ok 1 - cgroup v2 VM lane: %s is not an executable\n' "$skiff"
+  exit 1
+fi
+mkdir -p "$cache" || skip "cannot create the cache $cache"
+exec 9>"$cache/lock" && flock 9 || skip "cannot lock $cache/lock"
+[[ -e $cache/kernel/vmlinuz ]] || fetch_kernel || skip "cannot fetch linux-image-amd64 with apt-get download"
+exec 9>&-
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/skiff-vm.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/initramfs/bin" "$work/initramfs/modules" "$work/out"
+cp /bin/busybox "$work/initramfs/bin/busybox"
+ln -s busybox "$work/initramfs/bin/sh"
+cp "$here/init.sh" "$work/initramfs/init"
+chmod 755 "$work/initramfs/init"
+for m in $modules; do
+  cp "$cache/kernel/modules/$m.ko" "$work/initramfs/modules/" || skip "the kernel cache lacks $m.ko"
+  echo "$m" >>"$work/initramfs/modules/order"
+done
+(cd "$work/initramfs" && find . | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -1 >"$work/initrd") ||
+  exit 1
+
+# the tests' busybox rootfs, built here: in the guest its 400 forks take half a minute
+fixture=${SKIFF_FIXTURE_DIR-}
+if [[ -z $fixture ]]; then
+  fixture=$work/fixture
+  printf 'load %q\n@test fixture { build_rootfs; }\n' "$srcdir/tests/bats/helpers" >"$work/fixture.bats"
+  SKIFF_FIXTURE_DIR=$fixture bats "$work/fixture.bats" >/dev/null 2>&1 || fixture=
+fi
+
+# what the guest needs to know, as shell assignments (the paths hold no single quote)
+{
+  printf "VM_SKIFF='%s'\nVM_BUILD_DIR='%s'\nVM_FILES='%s'\nVM_BATS_FLAGS='%s'\nVM_FIXTURE='%s'\n" \
+    "$skiff" "$build_dir" "${files[*]}" "${BATS_FLAGS-}" "$fixture"
+  # directories the guest's fresh /tmp and /run would hide: mounted back from the host
+  printf "VM_BINDS='%s'\n" "$(printf '%s\n' "$build_dir" "$srcdir" "$(dirname "$skiff")" \
+    "${files[@]%/*}" $fixture | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
+} >"$work/out/env"
+
+start=$(date +%s)
+timeout -k 10 "${SKIFF_VM_TIMEOUT:-480}" qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
+  -accel "${SKIFF_VM_ACCEL:-tcg,thread=multi}" -cpu max -smp 2 -m 1G -display none -monitor none \
+  -serial "file:$work/console" -kernel "$cache/kernel/vmlinuz" -initrd "$work/initrd" \
+  -append "console=ttyS0 quiet loglevel=4 panic=-1 cgroup_no_v1=all mitigations=off rdinit=/init" \
+  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  -virtfs "local,path=$work/out,mount_tag=vmout,security_model=none" \
+  </dev/null >"$work/qemu.log" 2>&1 &
+qemu=$!
+: >>"$work/out/tap"
+if [[ ${SKIFF_VM_CONSOLE-} == 1 ]]; then
+  : >>"$work/console"
+  tail -n +1 -f --pid=$qemu "$work/console" >&2 &
+fi
+# the TAP stream as the guest writes it
+tail -n +1 -f --pid=$qemu "$work/out/tap"
+wait $qemu
+code=$?
+
+if ! grep -q '^1\.\.' "$work/out/tap"; then
+  printf '1..1\nnot ok 1 - cgroup v2 VM lane: the VM ran no tests (qemu exit %s after %ss)\n' \
+    "$code" "$(($(date +%s) - start))"
+  sed 's/^/# /' "$work/qemu.log" "$work/out/tap"
+  tail -n 40 "$work/console" | sed 's/^/# console: /'
+  exit 1
+fi
+echo "# vm: $(($(date +%s) - start))s; $(cat "$work/out/info" 2>/dev/null)"
+status=$(cat "$work/out/status" 2>/dev/null)
+if [[ $status != 0 ]]; then
+  ((code == 124 || code == 137)) && echo "# vm: timed out after ${SKIFF_VM_TIMEOUT:-480}s"
+  [[ -n $status ]] || tail -n 40 "$work/console" | sed 's/^/# console: /'
+  exit 1
+fi
+exit 0
