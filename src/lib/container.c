@@ -23,6 +23,7 @@
 #include "lib/log.h"
 #include "lib/process.h"
 #include "lib/namespaces.h"
+#include "lib/seccomp.h"
 #include "lib/spawn.h"
 #include "lib/state.h"
 #include "lib/sync.h"
@@ -43,6 +44,7 @@ struct launch {
   int dirfd;
   bool dir_created;
   struct cgroup *cgroup;
+  struct seccomp_program *seccomp;
   struct spawn_config sc;
   struct spawn_result spawned;
   struct oci_state state;
@@ -87,6 +89,7 @@ static void launch_finish(struct launch *l, bool teardown) {
   if (l->config)
     oci_config_free(l->config);
   free(l->config_json);
+  seccomp_program_free(l->seccomp);
 }
 
 /* The spec has runtimes log capabilities they do not know and go on (the kernel may be older
@@ -98,8 +101,8 @@ static void warn_unknown_capabilities(const struct oci_process *p) {
   for (size_t s = 0; s < 5; s++)
     for (size_t i = 0; i < sets[s]->n; i++)
       if (oci_cap_from_name(sets[s]->v[i]) < 0)
-        log_warning("config.json: process.capabilities.%s[%zu]: unknown capability \"%s\" ignored", names[s], i,
-                    sets[s]->v[i]);
+        log_warning("config.json: process.capabilities.%s[%zu]: unknown capability \"%s\" ignored", names[s],
+                    i, sets[s]->v[i]);
 }
 
 static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
@@ -202,7 +205,8 @@ static int record_state(struct launch *l, pid_t pid, struct skiff_error *err) {
   s->n_annotations = l->config->n_annotations;
   s->cgroup_path = l->cgroup ? (char *)cgroup_path(l->cgroup) : NULL;
   s->systemd_cgroup = l->ctx->systemd_cgroup;
-  s->new_pid_ns = oci_config_namespace(l->config, OCI_NS_PID) && !oci_config_namespace(l->config, OCI_NS_PID)->path;
+  s->new_pid_ns =
+      oci_config_namespace(l->config, OCI_NS_PID) && !oci_config_namespace(l->config, OCI_NS_PID)->path;
   s->poststop = l->config->hooks.poststop;
   s->poststart = l->config->hooks.poststart;
   int ret = state_write(l->dirfd, s, err);
@@ -226,13 +230,34 @@ static int run_create_runtime_hooks(struct spawn_config *sc, pid_t pid, struct s
   const struct oci_hooks *h = &l->config->hooks;
   if (!h->prestart.n && !h->create_runtime.n)
     return 0;
-  struct oci_state st = {.oci_version = l->config->oci_version, .id = (char *)l->id, .pid = pid,
-                         .bundle = l->bundle, .rootfs = l->rootfs, .annotations = l->config->annotations,
+  struct oci_state st = {.oci_version = l->config->oci_version,
+                         .id = (char *)l->id,
+                         .pid = pid,
+                         .bundle = l->bundle,
+                         .rootfs = l->rootfs,
+                         .annotations = l->config->annotations,
                          .n_annotations = l->config->n_annotations};
   cleanup_free char *json = oci_state_hook_json(&st, "creating", err);
   if (!json || hooks_run(&h->prestart, "prestart", json, err) < 0)
     return -1;
   return hooks_run(&h->create_runtime, "createRuntime", json, err);
+}
+
+/* SCMP_ACT_NOTIFY: the agent gets the init's listener with the state of a container "creating". */
+static int send_seccomp_listener(struct spawn_config *sc, pid_t pid, int listener_fd,
+                                 struct skiff_error *err) {
+  struct launch *l = sc->opaque;
+  struct oci_state st = {.oci_version = l->config->oci_version,
+                         .id = (char *)l->id,
+                         .pid = pid,
+                         .bundle = l->bundle,
+                         .rootfs = l->rootfs,
+                         .annotations = l->config->annotations,
+                         .n_annotations = l->config->n_annotations};
+  cleanup_free char *json = oci_state_hook_json(&st, "creating", err);
+  if (!json)
+    return -1;
+  return seccomp_send_listener(&l->config->linux_.seccomp, listener_fd, json, pid, err);
 }
 
 /* Everything of create up to a container in "created" (or, for run, ready for step 8). */
@@ -242,11 +267,14 @@ static int launch_container(struct launch *l, const struct create_options *opts,
     return -1;
   if (check_terminal(l->config, opts, run_mode, err) < 0 || ns_open_paths(l->config, l->sc.ns_fds, err) < 0)
     return -1;
+  if (seccomp_prepare(l->config, &l->seccomp, err) < 0)
+    return skiff_error_prefix(err, "config.json");
   l->dirfd = state_dir_create(l->ctx->root, l->id, err);
   if (l->dirfd < 0)
     return -1;
   l->dir_created = true;
-  if (cgroup_create(l->config, l->id, l->ctx->systemd_cgroup, &l->cgroup, err) < 0 || record_state(l, 0, err) < 0)
+  if (cgroup_create(l->config, l->id, l->ctx->systemd_cgroup, &l->cgroup, err) < 0 ||
+      record_state(l, 0, err) < 0)
     return -1;
   if (!run_mode && make_exec_fifo(l, err) < 0)
     return -1;
@@ -261,6 +289,8 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   l->sc.cgroup = l->cgroup;
   l->sc.id = l->id;
   l->sc.on_namespaces_ready = run_create_runtime_hooks;
+  l->sc.seccomp = l->seccomp;
+  l->sc.on_seccomp_listener = send_seccomp_listener;
   l->sc.opaque = l;
   if (spawn_container(&l->sc, &l->spawned, err) < 0)
     return -1;

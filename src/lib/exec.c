@@ -26,6 +26,7 @@
 #include "lib/init.h"
 #include "lib/namespaces.h"
 #include "lib/process.h"
+#include "lib/seccomp.h"
 #include "lib/spawn.h"
 #include "lib/state.h"
 #include "lib/sync.h"
@@ -34,8 +35,8 @@
 #include "oci/cleanup.h"
 
 static const char *const proc_ns_names[OCI_NS_COUNT] = {
-    [OCI_NS_PID] = "pid",   [OCI_NS_NETWORK] = "net",   [OCI_NS_MOUNT] = "mnt", [OCI_NS_IPC] = "ipc",
-    [OCI_NS_UTS] = "uts",   [OCI_NS_USER] = "user",     [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+    [OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "net", [OCI_NS_MOUNT] = "mnt",     [OCI_NS_IPC] = "ipc",
+    [OCI_NS_UTS] = "uts", [OCI_NS_USER] = "user",   [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
 };
 
 struct exec_run {
@@ -46,6 +47,7 @@ struct exec_run {
   pid_t pid;
   int sync_fd;
   int master;
+  struct seccomp_program *seccomp;
 };
 
 /* The init's namespaces, for each type the container's config has (new or joined). Opened
@@ -91,7 +93,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
       goto fail;
     close(master);
   }
-  if (init_process_setup(&x->ep.process, x->opts->preserve_fds, &exe, &envp, &err) < 0)
+  if (init_process_setup(&x->ep.process, x->opts->preserve_fds, x->seccomp, fd, &exe, &envp, &err) < 0)
     goto fail;
   process_exec_env(&x->ep.process, exe, envp, &err); /* X2: EOF on success */
 fail:
@@ -108,6 +110,16 @@ static int place_and_wait(struct exec_run *x, struct skiff_error *err) {
     return -1;
   if (x->ep.process.terminal && sync_expect(x->sync_fd, SYNC_TERMINAL, &msg, &x->master, err) < 0)
     return -1;
+  if (x->seccomp && x->seccomp->notify) {
+    int listener;
+    if (sync_expect(x->sync_fd, SYNC_SECCOMP_FD, &msg, &listener, err) < 0)
+      return -1;
+    cleanup_free char *json = oci_state_hook_json(x->lc.state, "running", err);
+    int r = json ? seccomp_send_listener(&x->ep.config->linux_.seccomp, listener, json, x->pid, err) : -1;
+    close(listener);
+    if (r < 0 || sync_send(x->sync_fd, SYNC_SECCOMP_DONE, 0, err) < 0)
+      return -1;
+  }
   if (sync_recv(x->sync_fd, &msg, NULL, err) == 0) /* X2 */
     return skiff_fail(err, EPROTO, "exec: unexpected message %u", msg.type);
   return err->code == EPIPE ? 0 : -1;
@@ -152,8 +164,9 @@ static int check_exec(struct exec_run *x, struct skiff_error *err) {
 static int write_exec_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
   char num[32];
   int len = snprintf(num, sizeof num, "%d", pid);
-  return write_file_atomic(AT_FDCWD, path, num, (size_t)len, 0644, err) < 0 ? skiff_error_prefix(err, "pid file")
-                                                                          : 0;
+  return write_file_atomic(AT_FDCWD, path, num, (size_t)len, 0644, err) < 0
+             ? skiff_error_prefix(err, "pid file")
+             : 0;
 }
 
 static int exec_and_wait(struct exec_run *x, int *exit_status, struct skiff_error *err) {
@@ -198,6 +211,8 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
   int ret = exec_process_build(&x.ep, x.lc.dirfd, opts, err);
   if (ret == 0)
     ret = check_exec(&x, err);
+  if (ret == 0 && seccomp_prepare(x.ep.config, &x.seccomp, err) < 0)
+    ret = skiff_error_prefix(err, "config.json");
   if (ret == 0)
     ret = open_init_namespaces(&x, err);
   if (ret == 0)
@@ -207,6 +222,7 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
     close(x.sync_fd);
   if (x.master >= 0)
     close(x.master);
+  seccomp_program_free(x.seccomp);
   exec_process_free(&x.ep);
   container_unload(&x.lc);
   return ret;

@@ -20,6 +20,7 @@
 #include "lib/netlink.h"
 #include "lib/process.h"
 #include "lib/rootfs.h"
+#include "lib/seccomp.h"
 #include "lib/sync.h"
 #include "lib/terminal.h"
 #include "lib/utils.h"
@@ -67,9 +68,13 @@ static int fork_into_pid_ns(int sync_fd, struct skiff_error *err) {
 /* The state the createContainer and startContainer hooks read on stdin. */
 static char *hook_state_json(const struct spawn_config *sc, pid_t host_pid, struct skiff_error *err) {
   const struct oci_config *c = sc->config;
-  struct oci_state st = {.oci_version = c->oci_version, .id = (char *)sc->id, .pid = host_pid,
-                         .bundle = (char *)sc->bundle, .rootfs = (char *)sc->rootfs,
-                         .annotations = c->annotations, .n_annotations = c->n_annotations};
+  struct oci_state st = {.oci_version = c->oci_version,
+                         .id = (char *)sc->id,
+                         .pid = host_pid,
+                         .bundle = (char *)sc->bundle,
+                         .rootfs = (char *)sc->rootfs,
+                         .annotations = c->annotations,
+                         .n_annotations = c->n_annotations};
   return oci_state_hook_json(&st, "created", err);
 }
 
@@ -165,24 +170,48 @@ static int init_rootfs(const struct spawn_config *sc, int sync_fd, const char *h
   return rootfs_finalize(c, err);
 }
 
+/* The filter's listener (SCMP_ACT_NOTIFY) goes to the parent, which hands it to the agent and
+ * answers once the agent has it. */
+static int load_seccomp(const struct seccomp_program *prog, int sync_fd, struct skiff_error *err) {
+  int listener;
+  struct sync_msg msg;
+  if (seccomp_program_load(prog, &listener, err) < 0)
+    return -1;
+  if (listener < 0)
+    return 0;
+  int r = sync_send_fd(sync_fd, SYNC_SECCOMP_FD, listener, err);
+  close(listener);
+  return r < 0 ? -1 : sync_expect(sync_fd, SYNC_SECCOMP_DONE, &msg, NULL, err);
+}
+
 /* The executable is looked up as the final user from the final cwd, as execvp would; the
  * environment (HOME from the container's /etc/passwd) is built before the seccomp filter could
- * stand in the way of reading it. */
-int init_process_setup(const struct oci_process *p, int preserve_fds, char **exe, char ***envp,
-                       struct skiff_error *err) {
+ * stand in the way of reading it.
+ * Seccomp is loaded as runc does: without noNewPrivileges before the capabilities are dropped
+ * (the kernel then wants CAP_SYS_ADMIN), otherwise last, but before step 7 so that the listener
+ * reaches a parent that `create` has not yet let go, and a failure is create's. */
+int init_process_setup(const struct oci_process *p, int preserve_fds, const struct seccomp_program *seccomp,
+                       int sync_fd, char **exe, char ***envp, struct skiff_error *err) {
   if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
     return -1;
   *envp = process_build_env(p, err);
   if (!*envp)
     return -1;
-  if (capabilities_apply_bounding(p, err) < 0 || process_set_user(p, err) < 0 || capabilities_apply(p, err) < 0)
+  if (seccomp && !p->no_new_privileges && load_seccomp(seccomp, sync_fd, err) < 0)
+    return -1;
+  if (capabilities_apply_bounding(p, err) < 0 || process_set_user(p, err) < 0 ||
+      capabilities_apply(p, err) < 0)
     return -1;
   if (process_chdir_umask(p, err) < 0 || process_apply_no_new_privs(p, err) < 0)
     return -1;
   *exe = process_find_executable(p, err);
   if (!*exe)
     return -1;
-  return process_close_fds(preserve_fds, err);
+  if (process_close_fds(preserve_fds, err) < 0)
+    return -1;
+  if (seccomp && p->no_new_privileges && load_seccomp(seccomp, sync_fd, err) < 0)
+    return -1;
+  return 0;
 }
 
 /* create: block until `start` opens the fifo for reading. The fifo is reopened through the
@@ -218,7 +247,8 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   if (init_namespaces(sc, sync_fd, &host_pid, &err) < 0)
     goto fail;
   hook_state = hook_state_json(sc, host_pid, &err);
-  if (!hook_state || init_rootfs(sc, sync_fd, hook_state, &err) < 0 || init_process_setup(&sc->config->process, sc->preserve_fds, &exe, &envp, &err) < 0)
+  if (!hook_state || init_rootfs(sc, sync_fd, hook_state, &err) < 0 ||
+      init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &exe, &envp, &err) < 0)
     goto fail;
   if (sync_send(sync_fd, SYNC_CREATED, 0, &err) < 0) /* step 7 */
     goto fail;

@@ -271,7 +271,7 @@ static int compile(const struct oci_seccomp *sc, struct seccomp_program **out, s
   if (!ctx)
     return skiff_fail(err, EINVAL, "linux.seccomp.defaultAction: libseccomp refuses %s", sc->default_action);
   bool notify = false;
-  unsigned int flags;
+  unsigned int flags = 0;
   int ret = add_architectures(ctx, sc, err);
   for (size_t i = 0; i < sc->n_syscalls && ret == 0; i++)
     ret = add_syscall_rules(ctx, sc, i, default_action, &notify, err);
@@ -393,9 +393,9 @@ int seccomp_send_listener(const struct oci_seccomp *sc, int listener_fd, const c
   if (sock < 0)
     return skiff_fail_errno(err, errno, "seccomp listener: socket");
   if (connect(sock, (struct sockaddr *)&addr, sizeof addr) < 0)
-    return skiff_fail_errno(err, errno, "seccomp listener: connect to %s", sc->listener_path);
+    return skiff_fail_errno(err, errno, "linux.seccomp.listenerPath: connect to %s", sc->listener_path);
   if (send_with_fd(sock, doc, len, listener_fd) < 0)
-    return skiff_fail_errno(err, errno, "seccomp listener: send to %s", sc->listener_path);
+    return skiff_fail_errno(err, errno, "linux.seccomp.listenerPath: send to %s", sc->listener_path);
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/init.h"
 #include "lib/namespaces.h"
+#include "lib/seccomp.h"
 #include "lib/sync.h"
 #include "oci/cleanup.h"
 
@@ -152,6 +153,15 @@ static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, bool placed
   /* the pty master (process.terminal), then step 7 */
   if (sc->config->process.terminal && sync_expect(fd, SYNC_TERMINAL, &msg, terminal_master, err) < 0)
     return -1;
+  if (sc->seccomp && sc->seccomp->notify) {
+    int listener;
+    if (sync_expect(fd, SYNC_SECCOMP_FD, &msg, &listener, err) < 0)
+      return -1;
+    int r = sc->on_seccomp_listener(sc, *pid, listener, err);
+    close(listener);
+    if (r < 0 || sync_send(fd, SYNC_SECCOMP_DONE, 0, err) < 0)
+      return -1;
+  }
   return sync_expect(fd, SYNC_CREATED, &msg, NULL, err);
 }
 

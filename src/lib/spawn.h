@@ -10,6 +10,7 @@
 #include "oci/error.h"
 
 struct cgroup;
+struct seccomp_program;
 
 /* Everything the init needs crosses clone as this struct: the child is a copy of the parent's
  * memory, so nothing is serialized or parsed twice. */
@@ -28,6 +29,9 @@ struct spawn_config {
   /* step 5, in the parent: prestart and createRuntime hooks; may be NULL */
   int (*on_namespaces_ready)(struct spawn_config *sc, pid_t pid, struct skiff_error *err);
   void *opaque; /* for on_namespaces_ready */
+  const struct seccomp_program *seccomp; /* NULL: no filter */
+  /* the init's SCMP_ACT_NOTIFY listener, to hand to the agent */
+  int (*on_seccomp_listener)(struct spawn_config *sc, pid_t pid, int listener_fd, struct skiff_error *err);
   /* filled by spawn_plan(): */
   unsigned long clone_flags; /* CLONE_NEW* given to clone3 */
   unsigned long unshare_flags; /* CLONE_NEW* the init creates itself after step 3 */

@@ -30,6 +30,10 @@
  * |      |                 |                      | exits.                                                 |
  * |  T   | init -> parent  | SYNC_TERMINAL        | process.terminal: the pty master travels as an         |
  * |      |                 |                      | SCM_RIGHTS fd before step 7.                           |
+ * |  S1  | init -> parent  | SYNC_SECCOMP_FD      | a filter with SCMP_ACT_NOTIFY is loaded: its listener  |
+ * |      |                 |                      | fd (SCM_RIGHTS), after T and before step 7. The parent |
+ * |      |                 |                      | hands it to linux.seccomp.listenerPath.                |
+ * |  S2  | parent -> init  | SYNC_SECCOMP_DONE    | the agent has the fd; init goes on.                    |
  *
  * The parent answers every init step or closes the socket; init treats EOF as "abort" and
  * exits without running anything from the config. */
@@ -49,6 +53,8 @@ enum sync_type {
   SYNC_START = 8,
   SYNC_ERROR = 100,
   SYNC_TERMINAL = 101,
+  SYNC_SECCOMP_FD = 102,
+  SYNC_SECCOMP_DONE = 103,
 };
 
 #define SYNC_TEXT_MAX 1024

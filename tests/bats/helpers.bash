@@ -13,9 +13,10 @@
 #   new_id                       another unique id for this test
 #   set_args CMD...              process.args of the bundle's config.json
 #   update_config FILTER [JQ ARGS]   edits config.json with jq: update_config '.hostname = $h' --arg h x
+#   add_namespace TYPE [PATH] / remove_namespace TYPE
 #   run_container [CMD...]       `skiff run` of a fresh id in the foreground; sets $status/$output/$stderr
 #   create_container ID [FLAGS]  `skiff create`, the container's stdio on $BATS_TEST_TMPDIR/ID.{out,err}
-#   container_status ID / container_pid ID / wait_for_status ID STATUS
+#   container_status ID / container_pid ID / wait_for_status ID STATUS [SECONDS] / wait_for_file PATH
 #   shared_dir                   bind-mounts a fresh host dir at /shared (rw) and prints its host path
 #   defer CMD...                 runs CMD at teardown, before the leak check (host mounts, netns...)
 #   requires FEATURE...          skips unless each is there: root, cgroup2, cgroup1, systemd, userns,
@@ -27,6 +28,11 @@
 #                                after `run --separate-stderr skiff ...` or capture: an error exit, one
 #                                stderr line "skiff: CMD: ..." holding every TEXT (runc: its own wording,
 #                                the --runc TEXTs); CMD "" for errors before a subcommand ("skiff: ...")
+#
+# The bundle: config.json is fixtures/config.json (runc 1.1's `runc spec`, terminal false, hostname
+# "skiff"), so the suite does not depend on `skiff spec`; the rootfs is a static busybox with one symlink
+# per applet, /etc/passwd and /etc/group (root, user 1000, nobody), built once per run under
+# $SKIFF_FIXTURE_DIR (default: the bats run's temp dir) from $SKIFF_TEST_BUSYBOX (default /bin/busybox).
 #
 # The leak check fails the test when, after it, its state root holds an entry, a mount is left under
 # its temp dir, a process is left with its cwd/root in the bundle (or in a cgroup or a mount namespace

@@ -58,13 +58,14 @@ op_case() {
 755 $6"
 }
 
-# start_listener OPTION...: the agent on $SOCK, answering as the options say; its state file is
-# $BATS_TEST_TMPDIR/agent.json and its log $BATS_TEST_TMPDIR/agent.log
+# start_listener OPTION...: the agent on $SOCK, answering as the options say, for one connection;
+# its state file is $BATS_TEST_TMPDIR/$AGENT.json, its log $AGENT.log (AGENT defaults to "agent")
 start_listener() {
+  local name=${AGENT:-agent}
   [[ -x $LISTENER ]] || fail "the test listener is not built: $LISTENER (set SKIFF_BUILDDIR)"
   SOCK=$BATS_TEST_TMPDIR/agent.sock
-  (cd / && exec "$LISTENER" -t 20 -o "$BATS_TEST_TMPDIR/agent.json" -l "$BATS_TEST_TMPDIR/agent.log" "$@" \
-    "$SOCK" 3>&- </dev/null >"$BATS_TEST_TMPDIR/agent.out" 2>&1) &
+  (cd / && exec "$LISTENER" -t 20 -o "$BATS_TEST_TMPDIR/$name.json" -l "$BATS_TEST_TMPDIR/$name.log" "$@" \
+    "$SOCK" 3>&- </dev/null >"$BATS_TEST_TMPDIR/$name.out" 2>&1) &
   LISTENER_PID=$!
   defer kill -9 "$LISTENER_PID"
   wait_for_file "$SOCK"
@@ -130,7 +131,7 @@ syscalls_except() {
   local action
   for action in SCMP_ACT_KILL_PROCESS SCMP_ACT_KILL_THREAD SCMP_ACT_KILL SCMP_ACT_TRAP; do
     block '["mkdir", "mkdirat"]' "$action"
-    run_container sh -c 'echo before; mkdir /tmp/d; echo after'
+    run_container sh -c 'echo before; exec mkdir /tmp/d'
     [[ $status -eq 159 ]] || fail "$action: exit status $status, not 128 + SIGSYS; stderr: $stderr"
     [[ $output == before ]] || fail "$action: output \"$output\""
   done
@@ -140,7 +141,7 @@ syscalls_except() {
   requires cpp
   set_seccomp "$(jq -n --argjson allowed "$(syscalls_except mkdir mkdirat)" '{defaultAction: "SCMP_ACT_KILL_PROCESS",
     syscalls: [{names: $allowed, action: "SCMP_ACT_ALLOW"}]}')"
-  run_container sh -c 'echo before; mkdir /tmp/d; echo after'
+  run_container sh -c 'echo before; exec mkdir /tmp/d'
   assert_equal "$status" 159
   assert_output before
 }
@@ -154,7 +155,7 @@ syscalls_except() {
 
 @test "SCMP_ACT_LOG and SCMP_ACT_ALLOW let the system call through" {
   update_config '.root.readonly = false'
-  set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "flags": ["SECCOMP_FILTER_FLAG_LOG"], "syscalls": [
+  set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
     {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_LOG"}]}'
   # everything else is the default action: allow it with the same generated list
   requires cpp
@@ -221,9 +222,19 @@ syscalls_except() {
   [[ $stderr == *"No space left on device"* ]] || fail "mkdir was not blocked: $stderr"
 }
 
-@test "architectures and flags" {
+@test "architectures: the listed ones are added to the native one" {
   set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
     "architectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+  run_container sh -c 'echo running; mkdir /tmp/d'
+  assert_failure 1
+  assert_output running
+  [[ $stderr == *"No space left on device"* ]] || fail "mkdir was not blocked: $stderr"
+}
+
+@test "flags: SECCOMP_FILTER_FLAG_TSYNC, _LOG and _SPEC_ALLOW" {
+  runc_lacks "seccomp flags"
+  set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
     "flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
     "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
   run_container sh -c 'echo running; mkdir /tmp/d'
@@ -315,6 +326,33 @@ syscalls_except() {
     and .state.id == $id and .state.pid == $pid and .state.bundle == $bundle
     and (.state.status | type == "string") and .state.annotations == {"org.example.key": "value"}' \
     "$BATS_TEST_TMPDIR/agent.json" || fail "state sent: $(cat "$BATS_TEST_TMPDIR/agent.json")"
+  skiff delete --force "$ID"
+}
+
+@test "SCMP_ACT_NOTIFY without noNewPrivileges, for a non-root user" {
+  start_listener -e 95
+  notify_rule '["mkdir", "mkdirat"]'
+  update_config '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000}
+    | .process.capabilities = {}'
+  run_container sh -c 'id -u; mkdir /tmp/d'
+  assert_failure 1
+  assert_output 1000
+  [[ $stderr == *"not supported"* ]] || fail "mkdir did not get the agent's EOPNOTSUPP: $stderr"
+}
+
+@test "SCMP_ACT_NOTIFY in a process started by exec" {
+  start_listener -e 95
+  notify_rule '["mkdir", "mkdirat"]'
+  set_args sleep 1000
+  create_container "$ID" # the init's listener goes to the first agent, which removes the socket
+  skiff start "$ID"
+  AGENT=exec-agent start_listener -e 28
+  run --separate-stderr skiff exec "$ID" mkdir /tmp/d
+  assert_failure 1
+  [[ $stderr == *"No space left on device"* ]] || fail "mkdir did not get the second agent's ENOSPC: $stderr"
+  wait "$LISTENER_PID" || fail "the exec's agent failed: $(cat "$BATS_TEST_TMPDIR/exec-agent.out")"
+  jq -e --arg id "$ID" '.fds == ["seccompFd"] and .state.id == $id' "$BATS_TEST_TMPDIR/exec-agent.json" ||
+    fail "state sent for exec: $(cat "$BATS_TEST_TMPDIR/exec-agent.json")"
   skiff delete --force "$ID"
 }
 

@@ -1,11 +1,12 @@
-# Helpers for tests/bench/run.sh: the bundle, timing, and one function per measurement.
+# Helpers for tests/bench/run.sh: the bundle, timing, and the samples.
 #
-# A measurement runs in its own process (`run.sh --measure RUNTIME TEST`) so that crun can be given a
-# private mount namespace without timing the wrapper. It prints "KEY VALUE" lines on stdout (times in
-# microseconds, sizes in KiB); run.sh collects them into the table.
+# Each runtime gets a server (`run.sh --serve`, a long-lived shell; crun's in its own mount namespace)
+# that reads requests "NAME ARGS" on stdin, runs s_NAME ARGS and answers with "KEY VALUE" lines (times
+# in microseconds, sizes in KiB) and a "." line. run.sh asks the three in turn, sample after sample, so
+# that a burst of load on the machine hits all three alike, and takes the medians.
 #
-# Set by run.sh for every measurement: BENCH_TMP (work dir), RT_NAME, RT_BIN, RT_ROOT, RT_TAG, BENCH_ITER,
-# BENCH_WARMUP, BENCH_COUNTS, BENCH_SCALE_ITER, BENCH_RSS_ITER.
+# Set by run.sh: BENCH_TMP (work dir, holds the bundles), BENCH_BUSYBOX, and for a server RT_NAME,
+# RT_BIN, RT_ROOT (its --root) and RT_TAG (in its container ids: bench-TAG-...).
 
 export LC_ALL=C # EPOCHREALTIME must use a dot
 
@@ -74,24 +75,35 @@ EOF
 # The runtime under test, quiet: the containers' stdio must not hold the caller's pipes open.
 rt() { "$RT_BIN" --root "$RT_ROOT" "$@" </dev/null >/dev/null 2>>"$BENCH_TMP/$RT_NAME.err"; }
 
-SAMPLES=()
-# CMD...: runs it, appends its wall time (µs) to SAMPLES; fails (and records nothing) if CMD fails.
-timed() {
+timed() { # KEY CMD...: runs CMD, prints "KEY microseconds" if it succeeded
   local t0=$EPOCHREALTIME t1
-  "$@" || { echo "bench: $RT_NAME: failed: ${*:2}" >&2; return 1; }
+  "${@:2}" || { echo "bench: $RT_NAME: failed: ${*:3}" >&2; return 1; }
   t1=$EPOCHREALTIME
-  SAMPLES+=($((${t1/./} - ${t0/./})))
+  echo "$1 $((${t1/./} - ${t0/./}))"
 }
 
-# KEY: prints "KEY median" and empties SAMPLES ("KEY fail" when nothing was recorded).
-emit_median() {
-  if ((${#SAMPLES[@]} == 0)); then
-    echo "$1 fail"
-  else
-    printf '%s\n' "${SAMPLES[@]}" | sort -n | awk -v key="$1" '{ v[NR] = $1 }
-      END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %d\n", key, m }'
-  fi
-  SAMPLES=()
+# In the background of a server: SIGKILL a runtime command that has run for more than 30 s, so a hung
+# one fails its sample instead of stalling the bench (timeout(1) would add a fork to every sample).
+watchdog() { # PID of the server
+  local pid secs comm
+  while sleep 2; do
+    kill -0 "$1" 2>/dev/null || return
+    ps -o pid=,etimes=,comm= --ppid "$1" | while read -r pid secs comm; do
+      [[ $comm == "${RT_BIN##*/}" ]] && ((secs > 30)) && echo "bench: $RT_NAME: killing hung pid $pid" >&2 &&
+        kill -KILL "$pid"
+    done
+  done
+}
+
+serve() {
+  local request
+  watchdog $$ &
+  while read -r request; do
+    [[ $request == quit ]] && break
+    s_$request
+    echo .
+  done
+  kill $! 2>/dev/null
 }
 
 status_of() { "$RT_BIN" --root "$RT_ROOT" state "$1" 2>/dev/null | tr -d ' \n\t' | grep -o '"status":"[a-z]*"'; }
@@ -106,88 +118,34 @@ wait_stopped() { # ID: up to 5 s
 }
 
 gone() { [[ ! -e $RT_ROOT/$1 ]]; } # the runtime removed its state dir
+reap() { gone "$1" || rt delete --force "$1"; }
 
-# --- measurements (t_NAME, one per `run.sh --measure RUNTIME NAME`) ---------------------------------
+# --- samples (s_NAME ARGS: one request) -------------------------------------------------------------
 
-t_run() { # foreground `run` of /bin/true, then create / start / delete one at a time
-  local i id
-  for ((i = 0; i < BENCH_WARMUP + BENCH_ITER; i++)); do
-    id=bench-$RT_TAG-run-$i
-    if ((i < BENCH_WARMUP)); then rt run --bundle "$BENCH_TMP/true" "$id"; else timed rt run --bundle "$BENCH_TMP/true" "$id"; fi
-    gone "$id" || rt delete --force "$id"
-  done
-  emit_median run
-  local create=() start=() delete=()
-  for ((i = 0; i < BENCH_ITER; i++)); do
-    id=bench-$RT_TAG-cycle-$i
-    timed rt create --bundle "$BENCH_TMP/true" "$id" && create+=("${SAMPLES[@]}")
-    SAMPLES=()
-    timed rt start "$id" && start+=("${SAMPLES[@]}")
-    SAMPLES=()
-    wait_stopped "$id"
-    timed rt delete "$id" && delete+=("${SAMPLES[@]}")
-    SAMPLES=()
-    gone "$id" || rt delete --force "$id"
-  done
-  SAMPLES=("${create[@]}") && emit_median create
-  SAMPLES=("${start[@]}") && emit_median start
-  SAMPLES=("${delete[@]}") && emit_median delete
+s_warm() { rt run --bundle "$BENCH_TMP/true" "bench-$RT_TAG-warm-$1"; reap "bench-$RT_TAG-warm-$1"; }
+
+s_run() { # I: foreground run of /bin/true
+  timed run rt run --bundle "$BENCH_TMP/true" "bench-$RT_TAG-run-$1"
+  reap "bench-$RT_TAG-run-$1"
 }
 
-t_exec() { # exec of /bin/true and state, into one running container
-  local i id=bench-$RT_TAG-exec
-  rt run --detach --bundle "$BENCH_TMP/sleep" "$id" || { echo "exec fail"; echo "state fail"; return; }
-  for ((i = 0; i < BENCH_WARMUP + BENCH_ITER; i++)); do
-    if ((i < BENCH_WARMUP)); then rt exec "$id" /bin/true; else timed rt exec "$id" /bin/true; fi
-  done
-  emit_median exec
-  for ((i = 0; i < BENCH_ITER; i++)); do timed rt state "$id"; done
-  emit_median state
-  rt delete --force "$id"
+s_cycle() { # I: create, start, (wait for /bin/true to exit), delete
+  local id=bench-$RT_TAG-cycle-$1
+  timed create rt create --bundle "$BENCH_TMP/true" "$id" && timed start rt start "$id" &&
+    wait_stopped "$id" && timed delete rt delete "$id"
+  reap "$id"
 }
 
-# With N detached `sleep` containers running (no runtime process stays behind for any of the three, so
-# the population costs the same), time a detached run of one more, its state, list, and its delete --force.
-t_scale() {
-  local n=0 count i id t0 added
-  for count in $BENCH_COUNTS; do
-    t0=$EPOCHREALTIME added=$((count - n))
-    for (( ; n < count; n++)); do
-      rt run --detach --bundle "$BENCH_TMP/sleep" "bench-$RT_TAG-pop-$n" || echo "bench: $RT_NAME: populate failed" >&2
-    done
-    # mean cost of one detached run while growing the population (a mean: one timing over many runs)
-    ((added > 0)) && echo "populate@$count $(((${EPOCHREALTIME/./} - ${t0/./}) / added))"
-    local run=() state=() list=() delete=()
-    for ((i = 0; i < BENCH_SCALE_ITER; i++)); do
-      id=bench-$RT_TAG-x$count-$i
-      timed rt run --detach --bundle "$BENCH_TMP/sleep" "$id" && run+=("${SAMPLES[@]}")
-      SAMPLES=()
-      timed rt state "$id" && state+=("${SAMPLES[@]}")
-      SAMPLES=()
-      timed rt list && list+=("${SAMPLES[@]}")
-      SAMPLES=()
-      timed rt delete --force "$id" && delete+=("${SAMPLES[@]}")
-      SAMPLES=()
-    done
-    SAMPLES=("${run[@]}") && emit_median "run-d@$count"
-    SAMPLES=("${state[@]}") && emit_median "state@$count"
-    SAMPLES=("${list[@]}") && emit_median "list@$count"
-    SAMPLES=("${delete[@]}") && emit_median "delete-f@$count"
-  done
-  # teardown: SIGKILL first, so that delete does not wait for each container to die in turn
-  for ((i = 0; i < n; i++)); do rt kill "bench-$RT_TAG-pop-$i" KILL; done
-  for ((i = 0; i < n; i++)); do wait_stopped "bench-$RT_TAG-pop-$i"; rt delete --force "bench-$RT_TAG-pop-$i"; done
-}
+s_exec_setup() { rt run --detach --bundle "$BENCH_TMP/sleep" "bench-$RT_TAG-exec"; }
+s_exec() { timed exec rt exec "bench-$RT_TAG-exec" /bin/true; }
+s_state() { timed state rt state "bench-$RT_TAG-exec"; }
+s_exec_teardown() { rt delete --force "bench-$RT_TAG-exec"; }
 
-t_rss() { # peak RSS (KiB) of the runtime's `run` of /bin/true, as wait4() reports it to /usr/bin/time
-  local i id
-  for ((i = 0; i < BENCH_RSS_ITER; i++)); do
-    id=bench-$RT_TAG-rss-$i
-    /usr/bin/time -f %M -o "$BENCH_TMP/rss" "$RT_BIN" --root "$RT_ROOT" run --bundle "$BENCH_TMP/true" "$id" \
-      </dev/null >/dev/null 2>>"$BENCH_TMP/$RT_NAME.err" && SAMPLES+=($(tail -1 "$BENCH_TMP/rss"))
-    gone "$id" || rt delete --force "$id"
-  done
-  emit_median rss
+s_rss() { # I: peak RSS (KiB) of `run` of /bin/true, as wait4() reports it to /usr/bin/time
+  local id=bench-$RT_TAG-rss-$1
+  /usr/bin/time -f %M -o "$BENCH_TMP/rss-$RT_NAME" "$RT_BIN" --root "$RT_ROOT" run --bundle "$BENCH_TMP/true" \
+    "$id" </dev/null >/dev/null 2>>"$BENCH_TMP/$RT_NAME.err" && echo "rss $(tail -1 "$BENCH_TMP/rss-$RT_NAME")"
+  reap "$id"
 }
 
 mem_probe() { # KIB: does `run echo ok` succeed under memory.limit = KIB KiB?
@@ -195,16 +153,46 @@ mem_probe() { # KIB: does `run echo ok` succeed under memory.limit = KIB KiB?
   make_bundle "$BENCH_TMP/mem-$RT_NAME" '["echo", "ok"]' $(($1 * 1024))
   out=$(timeout 30 "$RT_BIN" --root "$RT_ROOT" run --bundle "$BENCH_TMP/mem-$RT_NAME" "$id" </dev/null 2>/dev/null)
   rc=$?
-  gone "$id" || rt delete --force "$id"
+  gone "$id" || "$RT_BIN" --root "$RT_ROOT" delete --force "$id" >/dev/null 2>&1
   [[ $rc == 0 && $out == ok ]]
 }
 
-t_memlimit() { # bisection over 4 KiB pages between 0 (assumed to fail) and 64 MiB
+s_memlimit() { # bisection over 4 KiB pages between 0 (assumed to fail) and 64 MiB
   local lo=0 hi=65536 mid
-  mem_probe $hi || { echo "memlimit fail"; return; }
+  mem_probe $hi || return
   while ((hi - lo > 4)); do
     mid=$(((lo + hi) / 8 * 4))
     if mem_probe $mid; then hi=$mid; else lo=$mid; fi
   done
   echo "memlimit $hi"
+}
+
+# The population for the scaling rows: detached `sleep` containers (no runtime process stays behind
+# for any of the three, so each costs the same: one sleeping process and its namespaces).
+POPULATION=0
+s_populate() { # N: grow to N; prints the mean time of one detached run while growing
+  local t0=$EPOCHREALTIME added=$(($1 - POPULATION))
+  for (( ; POPULATION < $1; POPULATION++)); do
+    rt run --detach --bundle "$BENCH_TMP/sleep" "bench-$RT_TAG-pop-$POPULATION" ||
+      echo "bench: $RT_NAME: populate failed" >&2
+  done
+  ((added > 0)) && echo "populate@$1 $(((${EPOCHREALTIME/./} - ${t0/./}) / added))"
+}
+
+s_scale() { # N I: with the population at N, one more container: run -d, state, list, delete --force
+  local id=bench-$RT_TAG-x$1-$2
+  timed "run-d@$1" rt run --detach --bundle "$BENCH_TMP/sleep" "$id"
+  timed "state@$1" rt state "$id"
+  timed "list@$1" rt list
+  timed "delete-f@$1" rt delete --force "$id"
+}
+
+s_depopulate() { # SIGKILL first, so that delete does not wait for each container to die in turn
+  local i
+  for ((i = 0; i < POPULATION; i++)); do rt kill "bench-$RT_TAG-pop-$i" KILL; done
+  for ((i = 0; i < POPULATION; i++)); do
+    wait_stopped "bench-$RT_TAG-pop-$i"
+    rt delete --force "bench-$RT_TAG-pop-$i"
+  done
+  POPULATION=0
 }

@@ -17,9 +17,9 @@ set -u
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 . "$(dirname "$SELF")/lib.sh"
 
-if [[ ${1-} == --measure ]]; then # one measurement in its own process, RT_* from the environment
-  "t_$2"
-  exit
+if [[ ${1-} == --serve ]]; then # a runtime's server, RT_* from the environment (see lib.sh)
+  serve
+  exit 0
 fi
 
 # Detached containers outlive the runtime that started them; when they die they are reparented to the
@@ -61,9 +61,13 @@ in_env() { # RUNTIME CMD...: CMD with RT_* set, crun's namespace if needed
   fi
 }
 
+declare -A TO FROM SERVER SAMPLES RES
 cleanup() {
   trap - EXIT INT TERM
+  trap '' PIPE # the reader of our output may be gone (Ctrl-C on `run.sh | tee`): clean up all the same
   local rt dir cg
+  for rt in "${!SERVER[@]}"; do kill "${SERVER[$rt]}" 2>/dev/null; done
+  wait
   for rt in $RUNTIMES; do
     for dir in "$BENCH_TMP/root-$rt"/bench-*; do
       [[ -e $dir ]] || continue
@@ -86,13 +90,76 @@ make_bundle "$BENCH_TMP/true" '["/bin/true"]'
 make_bundle "$BENCH_TMP/sleep" '["sleep", "1000000"]'
 for rt in $RUNTIMES; do mkdir -p "$BENCH_TMP/root-$rt"; done
 
-declare -A RES
-# Each test runs for each runtime in turn, so that the three share the machine's state of the moment.
-for test in $TESTS; do
-  for rt in $RUNTIMES; do
-    echo "bench: $test: $rt" >&2
-    while read -r key value; do RES[$key,$rt]=$value; done < <(in_env "$rt" bash "$SELF" --measure "$test")
+# One server per runtime, talking through two FIFOs. The opens pair up in order (our write end of .in
+# with its stdin, then our read end of .out with its stdout), and we hold no write end of .out: when a
+# server dies, reading its answer ends.
+for rt in $RUNTIMES; do
+  mkfifo "$BENCH_TMP/$rt.in" "$BENCH_TMP/$rt.out"
+  in_env "$rt" bash "$SELF" --serve <"$BENCH_TMP/$rt.in" >"$BENCH_TMP/$rt.out" &
+  SERVER[$rt]=$!
+  exec {fd}>"$BENCH_TMP/$rt.in" && TO[$rt]=$fd
+  exec {fd}<"$BENCH_TMP/$rt.out" && FROM[$rt]=$fd
+done
+
+ask() { # RUNTIME REQUEST...: one request; files the samples it answers with
+  local line
+  echo "${*:2}" >&"${TO[$1]}"
+  while read -r -u "${FROM[$1]}" line; do
+    [[ $line == . ]] && return
+    SAMPLES[${line% *},$1]+=" ${line##* }"
   done
+  die "the $1 server is gone"
+}
+TURN=0
+each() { # REQUEST...: to every runtime, starting with the next one each time (no runtime always first)
+  local rts=($RUNTIMES) i
+  for ((i = 0; i < ${#rts[@]}; i++)); do ask "${rts[(i + TURN) % ${#rts[@]}]}" "$@"; done
+  TURN=$((TURN + 1))
+}
+progress() { echo "bench: $*" >&2; }
+
+for test in $TESTS; do
+  case $test in
+  run)
+    progress "run, create/start/delete ($BENCH_ITER samples each)"
+    for ((i = 0; i < BENCH_WARMUP; i++)); do each warm "$i"; done
+    for ((i = 0; i < BENCH_ITER; i++)); do each run "$i"; done
+    for ((i = 0; i < BENCH_ITER; i++)); do each cycle "$i"; done
+    ;;
+  exec)
+    progress "exec, state ($BENCH_ITER samples each)"
+    each exec_setup
+    for ((i = 0; i < BENCH_ITER; i++)); do each exec "$i"; done
+    for ((i = 0; i < BENCH_ITER; i++)); do each state "$i"; done
+    each exec_teardown
+    ;;
+  rss)
+    progress "peak RSS ($BENCH_RSS_ITER samples)"
+    for ((i = 0; i < BENCH_RSS_ITER; i++)); do each rss "$i"; done
+    ;;
+  memlimit)
+    progress "smallest memory limit (bisection)"
+    each memlimit
+    ;;
+  scale)
+    for count in $BENCH_COUNTS; do
+      progress "populations of $count containers per runtime ($BENCH_SCALE_ITER samples)"
+      each populate "$count"
+      for ((i = 0; i < BENCH_SCALE_ITER; i++)); do each scale "$count" "$i"; done
+    done
+    each depopulate
+    ;;
+  *) die "unknown test $test" ;;
+  esac
+done
+for rt in $RUNTIMES; do
+  echo quit >&"${TO[$rt]}"
+  wait "${SERVER[$rt]}"
+  unset "SERVER[$rt]"
+done
+for key in "${!SAMPLES[@]}"; do # the medians
+  RES[$key]=$(printf '%s\n' ${SAMPLES[$key]} | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) printf "%d", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 done
 for rt in $RUNTIMES; do
   strip -o "$BENCH_TMP/stripped" "$(bin_of "$rt")" && RES[stripped,$rt]=$(stat -c %s "$BENCH_TMP/stripped")
@@ -153,8 +220,9 @@ fi
 row stripped "stripped binary" "<=400 KiB" "$(verdict "$(val stripped skiff)" 409600)"
 if [[ $TESTS == *scale* ]]; then
   echo
-  echo "with N detached 'sleep' containers running ($BENCH_SCALE_ITER samples each: run --detach of one more,"
-  echo "its state, list, its delete --force); 'populate' is the mean detached run while growing to N"
+  echo "with N detached 'sleep' containers per runtime running ($BENCH_SCALE_ITER samples each: run --detach of"
+  echo "one more, its state, list, its delete --force; the three populations run at the same time, 3N in all);"
+  echo "'populate' is the mean time of one detached run while growing to N"
   for key in run-d state list delete-f populate; do
     for count in $BENCH_COUNTS; do row "$key@$count" "$key @$count"; done
   done
@@ -168,6 +236,12 @@ if [[ $TESTS == *scale* ]]; then
       "$(growth "$key" runc)" "$target"
   done
 fi
+for rt in $RUNTIMES; do
+  [[ -s $BENCH_TMP/$rt.err ]] || continue
+  echo
+  echo "stderr of $rt ($(wc -l <"$BENCH_TMP/$rt.err") lines), last 3:"
+  tail -3 "$BENCH_TMP/$rt.err" | cut -c1-150 | sed 's/^/  /'
+done
 echo
 echo "made by: BENCH_ITER=$BENCH_ITER BENCH_COUNTS=\"$BENCH_COUNTS\" BENCH_SCALE_ITER=$BENCH_SCALE_ITER" \
   "tests/bench/run.sh $SKIFF"

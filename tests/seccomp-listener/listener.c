@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,8 +106,33 @@ static int listen_on(const char *path) {
   return sock;
 }
 
-/* Reads the whole container process state (the runtime closes after it); the fd comes along
- * with the first bytes. */
+/* Where the top-level JSON object of buf[0..len) ends (one past its closing brace), or 0 while
+ * it is incomplete. A runtime need not close the connection right after the state (runc 1.1
+ * keeps it open), so the end of the object, not EOF, ends the message. */
+static size_t object_end(const char *buf, size_t len) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < len; i++) {
+    char c = buf[i];
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      depth++;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+/* Reads the container process state; the fd comes along with the first bytes. */
 static char *receive_state(int conn, int *seccomp_fd) {
   size_t cap = 4096, len = 0;
   char *buf = malloc(cap);
@@ -134,6 +160,11 @@ static char *receive_state(int conn, int *seccomp_fd) {
     if (n == 0)
       break;
     len += (size_t)n;
+    size_t end = object_end(buf, len);
+    if (end) {
+      len = end;
+      break;
+    }
   }
   buf[len] = '\0';
   if (*seccomp_fd < 0) {

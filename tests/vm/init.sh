@@ -13,15 +13,15 @@ stage1() {
   exec </dev/console >/dev/console 2>&1
   /bin/busybox --install -s /bin
   mount -t proc proc /proc
-  for m in $(cat /modules/order); do
+  while read -r m; do
     insmod "/modules/$m.ko" || echo "vm: insmod $m failed"
-  done
-  mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /lower &&
-    mount -t tmpfs -o mode=755 tmpfs /upper && mkdir /upper/u /upper/w &&
-    mount -t overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w overlay /newroot || {
+  done </modules/order
+  if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=262144 hostroot /lower ||
+    ! mount -t tmpfs -o mode=755 tmpfs /upper || ! mkdir /upper/u /upper/w ||
+    ! mount -t overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w overlay /newroot; then
     echo "vm: cannot mount the host's root"
     poweroff -f
-  }
+  fi
   r=/newroot
   mount -t proc proc $r/proc
   mount -t sysfs sysfs $r/sys
@@ -39,6 +39,7 @@ stage1() {
   mount -t cgroup2 -o nsdelegate cgroup2 $r/sys/fs/cgroup
   mkdir -p $r$out
   mount -t 9p -o trans=virtio,version=9p2000.L vmout $r$out
+  # shellcheck source=/dev/null # written by run.sh
   . $r$out/env
   for d in $VM_BINDS; do
     mkdir -p "$r$d" && mount --bind "/lower$d" "$r$d"
@@ -49,6 +50,7 @@ stage1() {
 }
 
 stage2() {
+  # shellcheck source=/dev/null
   . $out/env
   export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp LANG=C.UTF-8
   cg=/sys/fs/cgroup
@@ -58,10 +60,10 @@ stage2() {
   ip link set lo up 2>/dev/null
   hostname skiff-vm
   echo "linux $(uname -r), $(nproc) cpus, controllers: $(cat $cg/cgroup.subtree_control)" >$out/info
-  [ -n "$VM_FIXTURE" ] && export SKIFF_FIXTURE_DIR=$VM_FIXTURE
-  cd "$VM_BUILD_DIR" || exit 1
+  [ -n "$VM_FIXTURE" ] && export SKIFF_FIXTURE_DIR="$VM_FIXTURE"
   # shellcheck disable=SC2086 # lists of words
-  SKIFF_BINARY=$VM_SKIFF SKIFF_BUILDDIR=$VM_BUILD_DIR bats --tap $VM_BATS_FLAGS $VM_FILES >$out/tap 2>&1
+  cd "$VM_BUILD_DIR" &&
+    SKIFF_BINARY=$VM_SKIFF SKIFF_BUILDDIR=$VM_BUILD_DIR bats --tap $VM_BATS_FLAGS $VM_FILES >$out/tap 2>&1
   echo $? >$out/status
   sync
   poweroff -f

@@ -11,7 +11,7 @@
 #
 # Environment: SKIFF_VM_CACHE (kernel cache, default $XDG_CACHE_HOME/skiff-vm or /var/cache/skiff-vm),
 # SKIFF_VM_TIMEOUT (seconds, default 480), SKIFF_VM_ACCEL (qemu -accel, default tcg,thread=multi),
-# SKIFF_VM_CONSOLE=1 shows the guest console on stderr.
+# SKIFF_VM_CPUS (default 2), SKIFF_VM_CONSOLE=1 shows the guest console on stderr.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,7 +53,7 @@ skip() {
 # fetch_kernel: the kernel and the modules above into $cache, from Debian's linux-image-amd64.
 fetch_kernel() {
   local tmp pkg m f
-  command -v apt-get >/dev/null && command -v dpkg >/dev/null || return 1
+  { command -v apt-get && command -v dpkg; } >/dev/null || return 1
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
   [[ -n $pkg ]] || return 1
   tmp=$(mktemp -d "$cache/fetch.XXXXXX") || return 1
@@ -73,9 +73,11 @@ fetch_kernel() {
   rm -rf "$cache/kernel" && mv "$tmp" "$cache/kernel"
 }
 
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
 [[ $EUID -eq 0 ]] || skip "needs root"
-[[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1 || skip "needs a static /bin/busybox (busybox-static)"
+if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then
+  skip "needs a static /bin/busybox"
+fi
 command -v bats >/dev/null || skip "bats not found"
 [[ ${#files[@]} -gt 0 ]] || skip "no bats files to run"
 if [[ ! -x $skiff ]]; then
@@ -83,12 +85,13 @@ if [[ ! -x $skiff ]]; then
   exit 1
 fi
 mkdir -p "$cache" || skip "cannot create the cache $cache"
-exec 9>"$cache/lock" && flock 9 || skip "cannot lock $cache/lock"
+{ exec 9>"$cache/lock" && flock 9; } || skip "cannot lock $cache/lock"
 [[ -e $cache/kernel/vmlinuz ]] || fetch_kernel || skip "cannot fetch linux-image-amd64 with apt-get download"
 exec 9>&-
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/skiff-vm.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+qemu=
+trap '[[ -n $qemu ]] && kill "$qemu" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/initramfs/bin" "$work/initramfs/modules" "$work/out"
 cp /bin/busybox "$work/initramfs/bin/busybox"
 ln -s busybox "$work/initramfs/bin/sh"
@@ -98,8 +101,8 @@ for m in $modules; do
   cp "$cache/kernel/modules/$m.ko" "$work/initramfs/modules/" || skip "the kernel cache lacks $m.ko"
   echo "$m" >>"$work/initramfs/modules/order"
 done
-(cd "$work/initramfs" && find . | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -1 >"$work/initrd") ||
-  exit 1
+(cd "$work/initramfs" && find . | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null) |
+  gzip -1 >"$work/initrd" || exit 1
 
 # the tests' busybox rootfs, built here: in the guest its 400 forks take half a minute
 fixture=${SKIFF_FIXTURE_DIR-}
@@ -115,12 +118,15 @@ fi
     "$skiff" "$build_dir" "${files[*]}" "${BATS_FLAGS-}" "$fixture"
   # directories the guest's fresh /tmp and /run would hide: mounted back from the host
   printf "VM_BINDS='%s'\n" "$(printf '%s\n' "$build_dir" "$srcdir" "$(dirname "$skiff")" \
-    "${files[@]%/*}" $fixture | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
+    "${files[@]%/*}" "$fixture" | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
 } >"$work/out/env"
 
 start=$(date +%s)
+# forks and execs, most of a bats run, cost tens of ms each under TCG: measured, -cpu qemu64 and
+# mitigations=off make them up to twice as fast as -cpu max with the kernel's speculation workarounds
 timeout -k 10 "${SKIFF_VM_TIMEOUT:-480}" qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
-  -accel "${SKIFF_VM_ACCEL:-tcg,thread=multi}" -cpu max -smp 2 -m 1G -display none -monitor none \
+  -accel "${SKIFF_VM_ACCEL:-tcg,thread=multi}" -cpu qemu64 -smp "${SKIFF_VM_CPUS:-2}" -m 1G \
+  -display none -monitor none \
   -serial "file:$work/console" -kernel "$cache/kernel/vmlinuz" -initrd "$work/initrd" \
   -append "console=ttyS0 quiet loglevel=4 panic=-1 cgroup_no_v1=all mitigations=off rdinit=/init" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
@@ -136,6 +142,7 @@ fi
 tail -n +1 -f --pid=$qemu "$work/out/tap"
 wait $qemu
 code=$?
+qemu=
 
 if ! grep -q '^1\.\.' "$work/out/tap"; then
   printf '1..1\nnot ok 1 - cgroup v2 VM lane: the VM ran no tests (qemu exit %s after %ss)\n' \
