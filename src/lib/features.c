@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -17,8 +16,8 @@
 
 #include "oci/names.h"
 
-#ifndef RDTGROUP_SUPER_MAGIC
-#define RDTGROUP_SUPER_MAGIC 0x7655821
+#ifndef SELINUX_MAGIC
+#define SELINUX_MAGIC 0xf97cff8c
 #endif
 #ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000
@@ -32,107 +31,68 @@
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The optional subsystems this build implements. A host probe below only counts for what is
- * implemented: features describes the runtime, and a subsystem the host has but skiff does not
- * drive (process.apparmorProfile, process.selinuxLabel and mounts[].uidMappings are not applied,
- * linux.intelRdt is refused) must read false. Set one to true in the commit that implements it. */
-static const struct {
-  bool apparmor, selinux, intel_rdt, idmap_mounts;
-} implemented = {false, false, false, false};
-
 static const char *const hooks[] = {
     "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
 
 /* Every option lib/mounts.c interprets itself (its flag, propagation, recursive and atime
- * tables, and tmpcopyup), sorted; anything else it passes to mount(2) as data. "acl" is not
- * here: it is a filesystem option, not a flag. */
+ * tables, tmpcopyup, idmap and ridmap), sorted; anything else it passes to mount(2) as data.
+ * "acl" is not here: mounts.c passes it on as data, which tmpfs refuses. */
 static const char *const mount_options[] = {
-    "async",
-    "atime",
-    "bind",
-    "defaults",
-    "dev",
-    "diratime",
-    "dirsync",
-    "exec",
-    "iversion",
-    "lazytime",
-    "loud",
-    "mand",
-    "noatime",
-    "nodev",
-    "nodiratime",
-    "noexec",
-    "noiversion",
-    "nolazytime",
-    "nomand",
-    "norelatime",
-    "nostrictatime",
-    "nosuid",
-    "nosymfollow",
-    "private",
-    "ratime",
-    "rbind",
-    "rdev",
-    "rdiratime",
-    "relatime",
-    "remount",
-    "rexec",
-    "rnoatime",
-    "rnodev",
-    "rnodiratime",
-    "rnoexec",
-    "rnorelatime",
-    "rnostrictatime",
-    "rnosuid",
-    "rnosymfollow",
-    "ro",
-    "rprivate",
-    "rrelatime",
-    "rro",
-    "rrw",
-    "rshared",
-    "rslave",
-    "rstrictatime",
-    "rsuid",
-    "rsymfollow",
-    "runbindable",
-    "rw",
-    "shared",
-    "silent",
-    "slave",
-    "strictatime",
-    "suid",
-    "symfollow",
-    "sync",
-    "tmpcopyup",
-    "unbindable",
+    "async",         "atime",        "bind",
+    "defaults",      "dev",          "diratime",
+    "dirsync",       "exec",         "idmap",
+    "iversion",      "lazytime",     "loud",
+    "mand",          "noatime",      "nodev",
+    "nodiratime",    "noexec",       "noiversion",
+    "nolazytime",    "nomand",       "norelatime",
+    "nostrictatime", "nosuid",       "nosymfollow",
+    "private",       "ratime",       "rbind",
+    "rdev",          "rdiratime",    "relatime",
+    "remount",       "rexec",        "ridmap",
+    "rnoatime",      "rnodev",       "rnodiratime",
+    "rnoexec",       "rnorelatime",  "rnostrictatime",
+    "rnosuid",       "rnosymfollow", "ro",
+    "rprivate",      "rrelatime",    "rro",
+    "rrw",           "rshared",      "rslave",
+    "rstrictatime",  "rsuid",        "rsymfollow",
+    "runbindable",   "rw",           "shared",
+    "silent",        "slave",        "strictatime",
+    "suid",          "symfollow",    "sync",
+    "tmpcopyup",     "unbindable",
 };
 
 static const char *const namespaces[] = {
     "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts",
 };
 
-bool features_host_has_resctrl(void) {
-  struct statfs st;
-  return statfs("/sys/fs/resctrl", &st) == 0 && st.f_type == RDTGROUP_SUPER_MAGIC;
+/* As lib/lsm.c decides (it refuses a profile otherwise): AppArmor's module switch says "Y". */
+static bool host_has_apparmor(void) {
+  char c = 0;
+  FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
+  bool yes = f && fread(&c, 1, 1, f) == 1 && c == 'Y';
+  if (f)
+    fclose(f);
+  return yes;
 }
 
-/* A kernel that knows MOUNT_ATTR_IDMAP gets as far as looking up the user namespace fd (EBADF:
- * INT_MAX is above any fd limit) before it looks at the path; one that does not refuses the
- * attribute (EINVAL), one without mount_setattr says ENOSYS. */
-bool features_host_has_idmap_mounts(void) {
+/* As lib/lsm.c decides: selinuxfs mounted at /sys/fs/selinux or /selinux. */
+static bool host_has_selinux(void) {
+  static const char *const mounts[] = {"/sys/fs/selinux", "/selinux"};
+  for (size_t i = 0; i < N_ELEMS(mounts); i++) {
+    struct statfs st;
+    if (statfs(mounts[i], &st) == 0 && (unsigned long)st.f_type == SELINUX_MAGIC)
+      return true;
+  }
+  return false;
+}
+
+/* A kernel that knows MOUNT_ATTR_IDMAP (5.12) gets as far as looking up the user namespace fd
+ * (EBADF: INT_MAX is above any fd limit) before it looks at the path; one that does not refuses
+ * the attribute (EINVAL), one without mount_setattr says ENOSYS. */
+static bool kernel_has_idmap_mounts(void) {
   struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = INT_MAX};
   return syscall(SYS_mount_setattr, -1, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0 && errno == EBADF;
-}
-
-bool features_host_has_apparmor(void) {
-  return access("/sys/kernel/security/apparmor", F_OK) == 0;
-}
-
-bool features_host_has_selinux(void) {
-  return access("/sys/fs/selinux/enforce", F_OK) == 0;
 }
 
 /* A filter flag the kernel knows passes the flag check and fails on the NULL program (EFAULT);
@@ -205,10 +165,14 @@ void features_collect(struct features *f) {
   }
   l->seccomp_known_flags = (struct oci_names){f->seccomp_known_flags, known};
   l->seccomp_supported_flags = (struct oci_names){f->seccomp_supported_flags, supported};
-  l->apparmor_enabled = implemented.apparmor && features_host_has_apparmor();
-  l->selinux_enabled = implemented.selinux && features_host_has_selinux();
-  l->intel_rdt_enabled = implemented.intel_rdt && features_host_has_resctrl();
-  l->idmap_mounts_enabled = implemented.idmap_mounts && features_host_has_idmap_mounts();
+  /* The spec would have these independent of the host; they follow it here, as engines read
+   * them to decide what to ask for: lib/lsm.c refuses a profile or label the host cannot apply,
+   * and an idmapped mount needs the kernel's MOUNT_ATTR_IDMAP. linux.intelRdt is refused
+   * whatever the host (lib/process-sched.c): false. */
+  l->apparmor_enabled = host_has_apparmor();
+  l->selinux_enabled = host_has_selinux();
+  l->intel_rdt_enabled = false;
+  l->idmap_mounts_enabled = kernel_has_idmap_mounts();
 
   const struct scmp_version *v = seccomp_version();
   snprintf(f->libseccomp_version, sizeof f->libseccomp_version, "%u.%u.%u", v ? v->major : 0,

@@ -1,6 +1,6 @@
 /* What `skiff features` reports: the names skiff recognizes (the same tables its parser and
- * rooms use) narrowed to what this host's libraries and kernel support, and the optional
- * subsystems this build implements. */
+ * rooms use) narrowed to what this host's libcap, libseccomp and kernel support, and the optional
+ * subsystems this build implements (those the spec makes independent of the host). */
 #ifndef SKIFF_LIB_FEATURES_H
 #define SKIFF_LIB_FEATURES_H
 
@@ -26,17 +26,5 @@ struct features {
 /* Fills f. Probes: cap_max_bits() for the capabilities, seccomp_arch_resolve_name() for the
  * architectures, seccomp(2) for the filter flags the running kernel accepts. */
 void features_collect(struct features *f);
-
-/* A resctrl filesystem is mounted at /sys/fs/resctrl (Intel RDT, AMD PQoS). */
-bool features_host_has_resctrl(void);
-
-/* The kernel takes MOUNT_ATTR_IDMAP in mount_setattr(2) (Linux 5.12). */
-bool features_host_has_idmap_mounts(void);
-
-/* AppArmor is enabled: /sys/kernel/security/apparmor exists. */
-bool features_host_has_apparmor(void);
-
-/* SELinux is enabled: /sys/fs/selinux/enforce exists. */
-bool features_host_has_selinux(void);
 
 #endif

@@ -33,9 +33,12 @@ static pid_t start_hook(const struct oci_hook *hook, const char *state_json, str
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* its own process group: a timeout kills what the hook started too, not only the hook */
+    setpgid(0, 0);
     execve(hook->path, hook->args.n ? hook->args.v : default_argv, hook->env.n ? hook->env.v : no_env);
     _exit(127);
   }
+  setpgid(pid, pid); /* as the child does: whichever runs first */
   close(sv[1]);
   fcntl(sv[0], F_SETFL, O_NONBLOCK);
   send(sv[0], state_json, strlen(state_json), MSG_NOSIGNAL);
@@ -53,7 +56,8 @@ static int wait_hook(pid_t pid, const struct oci_hook *hook, int *status, struct
       n = poll(&p, 1, hook->timeout * 1000);
     while (n < 0 && errno == EINTR);
     if (n == 0) {
-      kill(pid, SIGKILL);
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL); /* in case setpgid failed */
       waitpid(pid, NULL, 0);
       return skiff_fail(err, ETIMEDOUT, "timed out after %ds", hook->timeout);
     }
@@ -64,22 +68,42 @@ static int wait_hook(pid_t pid, const struct oci_hook *hook, int *status, struct
   return 0;
 }
 
+static int run_one(const struct oci_hook_list *hooks, size_t i, const char *stage, const char *state_json,
+                   struct skiff_error *err) {
+  const struct oci_hook *hook = &hooks->v[i];
+  int status = 0;
+  pid_t pid = start_hook(hook, state_json, err);
+  if (pid < 0 || wait_hook(pid, hook, &status, err) < 0)
+    return skiff_error_prefix(err, "%s hook #%zu (%s)", stage, i, hook->path);
+  if (WIFSIGNALED(status))
+    return skiff_fail(err, ECHILD, "%s hook #%zu (%s): killed by signal %d", stage, i, hook->path,
+                      WTERMSIG(status));
+  if (WEXITSTATUS(status) == 127 && access(hook->path, X_OK) < 0)
+    return skiff_fail_errno(err, errno, "%s hook #%zu (%s)", stage, i, hook->path);
+  if (WEXITSTATUS(status) != 0)
+    return skiff_fail(err, ECHILD, "%s hook #%zu (%s): exit status %d", stage, i, hook->path,
+                      WEXITSTATUS(status));
+  return 0;
+}
+
 int hooks_run(const struct oci_hook_list *hooks, const char *stage, const char *state_json,
               struct skiff_error *err) {
-  for (size_t i = 0; i < hooks->n; i++) {
-    const struct oci_hook *hook = &hooks->v[i];
-    int status = 0;
-    pid_t pid = start_hook(hook, state_json, err);
-    if (pid < 0 || wait_hook(pid, hook, &status, err) < 0)
-      return skiff_error_prefix(err, "%s hook #%zu (%s)", stage, i, hook->path);
-    if (WIFSIGNALED(status))
-      return skiff_fail(err, ECHILD, "%s hook #%zu (%s): killed by signal %d", stage, i, hook->path,
-                        WTERMSIG(status));
-    if (WEXITSTATUS(status) == 127 && access(hook->path, X_OK) < 0)
-      return skiff_fail_errno(err, errno, "%s hook #%zu (%s)", stage, i, hook->path);
-    if (WEXITSTATUS(status) != 0)
-      return skiff_fail(err, ECHILD, "%s hook #%zu (%s): exit status %d", stage, i, hook->path,
-                        WEXITSTATUS(status));
-  }
+  for (size_t i = 0; i < hooks->n; i++)
+    if (run_one(hooks, i, stage, state_json, err) < 0)
+      return -1;
   return 0;
+}
+
+size_t hooks_run_all(const struct oci_hook_list *hooks, const char *stage, const char *state_json,
+                     void (*on_failure)(const struct skiff_error *err)) {
+  size_t failed = 0;
+  for (size_t i = 0; i < hooks->n; i++) {
+    struct skiff_error err = {0};
+    if (run_one(hooks, i, stage, state_json, &err) < 0) {
+      failed++;
+      if (on_failure)
+        on_failure(&err);
+    }
+  }
+  return failed;
 }

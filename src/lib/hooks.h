@@ -3,6 +3,8 @@
 #ifndef SKIFF_HOOKS_H
 #define SKIFF_HOOKS_H
 
+#include <stddef.h>
+
 #include "oci/config.h"
 #include "oci/error.h"
 
@@ -11,5 +13,11 @@
  * ("prestart", "createRuntime", ...). */
 int hooks_run(const struct oci_hook_list *hooks, const char *stage, const char *state_json,
               struct skiff_error *err);
+
+/* poststop (runtime.md): a failed hook is a warning and "the remaining hooks ... continue". Runs
+ * every hook of the list, hands each failure (the same one-line messages) to on_failure, and
+ * returns how many failed. */
+size_t hooks_run_all(const struct oci_hook_list *hooks, const char *stage, const char *state_json,
+                     void (*on_failure)(const struct skiff_error *err));
 
 #endif

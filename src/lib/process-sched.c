@@ -5,11 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "lib/features.h"
 #include "oci/names.h"
+
+#ifndef RDTGROUP_SUPER_MAGIC
+#define RDTGROUP_SUPER_MAGIC 0x7655821
+#endif
 
 /* <linux/ioprio.h> */
 #define IOPRIO_WHO_PROCESS 1
@@ -86,10 +90,16 @@ invalid:
       MEMPOLICY_MAX_NODES);
 }
 
+/* Intel RDT (and AMD PQoS): resctrl mounted where the kernel documents it. */
+static bool host_has_resctrl(void) {
+  struct statfs st;
+  return statfs("/sys/fs/resctrl", &st) == 0 && st.f_type == RDTGROUP_SUPER_MAGIC;
+}
+
 static int check_intel_rdt(const struct oci_linux *l, struct skiff_error *err) {
   if (!l->has_intel_rdt)
     return 0;
-  if (!features_host_has_resctrl())
+  if (!host_has_resctrl())
     return skiff_fail(err, ENOTSUP,
                       "linux.intelRdt: not supported on this host: no resctrl filesystem is mounted at "
                       "/sys/fs/resctrl");

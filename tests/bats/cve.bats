@@ -44,10 +44,14 @@ build_static() {
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
   int seen[4096], n_seen = 0, paths[1024], n_paths = 0, writes = 0, reopened = 0;
+  struct stat own;
+  if (stat("/bin/busybox", &own) < 0)
+    return 1;
   time_t end = time(NULL) + atoi(argv[2]);
   while (access(argv[1], F_OK) != 0 && time(NULL) < end) {
     DIR *d = opendir("/proc");
@@ -76,8 +80,12 @@ int main(int argc, char **argv) {
         writes++;
         close(w);
       }
+      /* the child may have exec'd the container's busybox meanwhile: that one does not count */
       int p = open(path, O_PATH | O_CLOEXEC);
-      if (p >= 0 && n_paths < 1024)
+      struct stat st;
+      if (p >= 0 && fstat(p, &st) == 0 && st.st_ino == own.st_ino && st.st_dev == own.st_dev)
+        close(p);
+      else if (p >= 0 && n_paths < 1024)
         paths[n_paths++] = p;
       else if (p >= 0)
         close(p);
@@ -129,17 +137,23 @@ EOF
   run --separate-stderr skiff exec "$ID" cat /proc/1/environ </dev/null
   [[ $status -ne 0 && $output != *hunter2* ]] || fail "the init's environ was readable: $output"
   [[ $stderr == *"ermission denied"* ]] || fail "unexpected failure: $stderr"
+  # the fd numbers are listed (the directory is root's, as the exec'd process is), never their targets
   run --separate-stderr skiff exec "$ID" ls -l /proc/1/fd/ </dev/null
-  [[ $status -ne 0 ]] || fail "the init's fds were listed: $output"
-  [[ $stderr == *"ermission denied"* ]] || fail "unexpected failure: $stderr"
+  [[ $output != *"->"* ]] || fail "the init's fd targets were read: $output"
+  run --separate-stderr skiff exec "$ID" readlink /proc/1/fd/0 </dev/null
+  [[ $status -ne 0 && -z $output ]] || fail "the init's fd 0 was read: $output"
   run --separate-stderr skiff exec "$ID" readlink /proc/1/exe </dev/null
   [[ $status -ne 0 && $output != *skiff* ]] || fail "the init's exe was readable: $output"
+  run --separate-stderr skiff exec "$ID" head -c 16 /proc/1/mem </dev/null
+  [[ $status -ne 0 ]] || fail "the init's memory was readable"
   # once it has exec'd the container's process, that process is an ordinary one: the same reads work
   skiff start "$ID"
   wait_for_status "$ID" running
   run --separate-stderr skiff exec "$ID" cat /proc/1/environ </dev/null
   assert_success
   [[ $output == *SECRET=hunter2* ]] || fail "control: environ of the started process: $output"
+  run --separate-stderr skiff exec "$ID" ls -l /proc/1/fd/ </dev/null
+  [[ $output == *"->"* ]] || fail "control: fd targets of the started process: $output"
   skiff delete --force "$ID"
 }
 
@@ -206,17 +220,17 @@ use_image_dev() {
   rm -f "$ROOTFS/dev/null"
 }
 
-# The host's value of a global procfs file, restored by the teardown if a test changed it.
+# The host's value of a global procfs file in $SAVED, restored by the teardown if a test changed it.
 guard_proc_value() {
-  local file=$1 saved
-  saved=$(cat "$file")
-  defer sh -c 'printf "%s\n" "$1" >"$2"' _ "$saved" "$file"
-  echo "$saved"
+  local file=$1
+  SAVED=$(cat "$file")
+  defer sh -c 'printf "%s\n" "$1" >"$2"' _ "$SAVED" "$file"
 }
 
 @test "CVE-2025-31133: a masked file is never bound from a /dev/null that is a symlink to a procfs file" {
   local pattern
-  pattern=$(guard_proc_value /proc/sys/kernel/core_pattern)
+  guard_proc_value /proc/sys/kernel/core_pattern
+  pattern=$SAVED
   use_image_dev
   ln -s /proc/sys/kernel/core_pattern "$ROOTFS/dev/null"
   update_config '.linux.maskedPaths = ["/proc/kcore", "/proc/keys"] | .process.args = ["sh", "-c", "echo \"|/bin/pwned\" > /proc/keys; cat /proc/sys/kernel/core_pattern"]'
@@ -242,7 +256,8 @@ guard_proc_value() {
   # Without a uts namespace the container's procfs shows the host's domainname: an init that
   # reopened its /dev/null stdio through the symlink would hand the container a writable fd on it.
   local domain
-  domain=$(guard_proc_value /proc/sys/kernel/domainname)
+  guard_proc_value /proc/sys/kernel/domainname
+  domain=$SAVED
   use_image_dev
   ln -s /proc/sys/kernel/domainname "$ROOTFS/dev/null"
   remove_namespace uts
@@ -262,7 +277,8 @@ guard_proc_value() {
 @test "CVE-2025-52565: the /dev/console bind never lands on a host file or a host procfs file" {
   local host_file="$BATS_TEST_TMPDIR/host-console" domain
   echo untouched >"$host_file"
-  domain=$(guard_proc_value /proc/sys/kernel/domainname)
+  guard_proc_value /proc/sys/kernel/domainname
+  domain=$SAVED
   use_image_dev
   mknod -m 666 "$ROOTFS/dev/null" c 1 3
   remove_namespace uts
@@ -294,7 +310,8 @@ redirect_hook() {
 
 @test "CVE-2025-52881: a sysctl is never written through a mount over /proc/sys" {
   local lease
-  lease=$(guard_proc_value /proc/sys/fs/lease-break-time)
+  guard_proc_value /proc/sys/fs/lease-break-time
+  lease=$SAVED
   redirect_hook /proc/sys/fs/lease-break-time proc/sys/kernel/shmmni
   update_config '.linux.sysctl = {"kernel.shmmni": "4017"}'
   run_container cat /proc/sys/kernel/shmmni
@@ -304,7 +321,8 @@ redirect_hook() {
 
 @test "CVE-2025-52881: oomScoreAdj is never written through a mount over /proc/self/oom_score_adj" {
   local lease
-  lease=$(guard_proc_value /proc/sys/fs/lease-break-time)
+  guard_proc_value /proc/sys/fs/lease-break-time
+  lease=$SAVED
   # the init is pid 1 of the container's procfs
   redirect_hook /proc/sys/fs/lease-break-time proc/1/oom_score_adj
   update_config '.process.oomScoreAdj = 417'

@@ -8,7 +8,8 @@
 # the top of the tree. The suite is validated against runc too: SKIFF_BINARY=/usr/bin/runc bats tests/bats
 #
 # What a test gets:
-#   skiff ARGS...                the runtime with --root "$SKIFF_ROOT" (a per-test state root)
+#   skiff ARGS...                the runtime with --root "$SKIFF_ROOT" (a per-test state root), killed
+#                                after $SKIFF_TEST_TIMEOUT seconds (default 120)
 #   $BUNDLE $ROOTFS $ID          the bundle (config.json + busybox rootfs) and a unique container id
 #   new_id                       another unique id for this test
 #   set_args CMD...              process.args of the bundle's config.json
@@ -68,8 +69,9 @@ runc_lacks() {
 }
 
 skiff() {
-  # fd 3 is bats' own output: a runtime that leaked it into a container would hang the suite
-  "$SKIFF" --root "$SKIFF_ROOT" "$@" 3>&-
+  # A hung runtime fails its test instead of hanging the suite. fd 3 is bats' own output: a runtime
+  # that leaked it into a container would hang the suite too.
+  timeout --foreground -k 5 "${SKIFF_TEST_TIMEOUT:-120}" "$SKIFF" --root "$SKIFF_ROOT" "$@" 3>&-
 }
 
 new_id() {

@@ -22,12 +22,6 @@ allow_realtime() {
   fi
 }
 
-# "nice rt_priority policy" of a process, from /proc/PID/stat (fields 19, 40, 41; the command
-# name in field 2 is busybox's applet, without spaces).
-sched_fields() {
-  cut -d ' ' -f 19,40,41 "/proc/$1/stat"
-}
-
 @test "ioPriority: the class and level reach the process and its children" {
   runc_lacks "process.ioPriority (runc 1.2)"
   update_config '.process.ioPriority = {class: "IOPRIO_CLASS_BE", priority: 5}'
@@ -65,21 +59,28 @@ sched_fields() {
   runc_lacks "process.scheduler (runc 1.2)"
   update_config '.process.scheduler = {policy: "SCHED_FIFO", priority: 10, flags: ["SCHED_FLAG_RESET_ON_FORK"]}'
   allow_realtime
+  # "rt_priority policy" of the shell, then of a child it forks (not the last command, which the
+  # shell would exec in its own place); policy 1 is SCHED_FIFO
+  run_container sh -c 'cut -d " " -f 40,41 /proc/$$/stat; cut -d " " -f 40,41 /proc/self/stat; exit 0'
+  assert_success
+  assert_output "$(printf '10 1\n0 0')"
+}
+
+@test "scheduler: the host sees the policy; an exec'd process gets it too" {
+  runc_lacks "process.scheduler (runc 1.2)"
+  requires chrt
+  update_config '.process.scheduler = {policy: "SCHED_RR", priority: 12}'
+  allow_realtime
   set_args sleep 1000
   create_container "$ID"
   skiff start "$ID"
-  local pid
-  pid=$(container_pid "$ID")
-  # policy 1 is SCHED_FIFO; the reset-on-fork bit is not shown in stat
-  run sched_fields "$pid"
-  assert_output '0 10 1'
-  run chrt -p "$pid"
-  assert_line --partial 'SCHED_FIFO|SCHED_RESET_ON_FORK'
-  assert_line --partial 'priority: 10'
+  run chrt -p "$(container_pid "$ID")"
+  assert_line --partial 'SCHED_RR'
+  assert_line --partial 'priority: 12'
 
-  run skiff exec "$ID" sh -c 'cut -d " " -f 19,40,41 /proc/self/stat'
+  run skiff exec "$ID" cut -d ' ' -f 40,41 /proc/self/stat
   assert_success
-  assert_output '0 10 1'
+  assert_output '12 2'
   skiff delete --force "$ID"
 }
 

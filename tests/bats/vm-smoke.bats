@@ -25,7 +25,7 @@ limits() {
   assert_output --regexp '(^| )pids( |$)'
 }
 
-@test "vm: run: memory and pids limits, seen from a container in its own cgroup namespace" {
+@test "vm: run: memory and pids limits in the default cgroup, seen from its own cgroup namespace" {
   limits
   add_namespace cgroup
   run_container sh -c 'cat /proc/self/cgroup /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'
@@ -33,14 +33,16 @@ limits() {
   assert_equal "${lines[*]}" "0::/ 33554432 42"
 }
 
-@test "vm: create: memory and pids limits in the container's cgroup on the host, removed by delete" {
+@test "vm: create: limits in the cgroup at an absolute cgroupsPath, two levels deep, removed by delete" {
   limits
+  update_config '.linux.cgroupsPath = $p' --arg p "/skiff-smoke/$ID"
+  defer rmdir /sys/fs/cgroup/skiff-smoke
   set_args sleep 100
   create_container "$ID"
   local pid dir
   pid=$(container_pid "$ID")
   dir=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
-  [[ $dir != /sys/fs/cgroup/ ]] || fail "the container is in the root cgroup"
+  assert_equal "$dir" "/sys/fs/cgroup/skiff-smoke/$ID"
   assert_equal "$(<"$dir/memory.max")" 33554432
   assert_equal "$(<"$dir/pids.max")" 42
   grep -qx "$pid" "$dir/cgroup.procs" || fail "$pid is not in $dir/cgroup.procs"

@@ -90,7 +90,7 @@ watchdog() { # PID of the server
     kill -0 "$1" 2>/dev/null || return
     ps -o pid=,etimes=,comm= --ppid "$1" | while read -r pid secs comm; do
       [[ $comm == "${RT_BIN##*/}" ]] && ((secs > 30)) && echo "bench: $RT_NAME: killing hung pid $pid" >&2 &&
-        kill -KILL "$pid"
+        kill -KILL "$pid" 2>/dev/null
     done
   done
 }
@@ -141,9 +141,9 @@ s_exec() { timed exec rt exec "bench-$RT_TAG-exec" /bin/true; }
 s_state() { timed state rt state "bench-$RT_TAG-exec"; }
 s_exec_teardown() { rt delete --force "bench-$RT_TAG-exec"; }
 
-s_rss() { # I: peak RSS (KiB) of `run` of /bin/true, as wait4() reports it to /usr/bin/time
+s_rss() { # I: peak RSS (KiB) of `run` of the rss bundle, as wait4() reports it to /usr/bin/time
   local id=bench-$RT_TAG-rss-$1
-  /usr/bin/time -f %M -o "$BENCH_TMP/rss-$RT_NAME" "$RT_BIN" --root "$RT_ROOT" run --bundle "$BENCH_TMP/true" \
+  /usr/bin/time -f %M -o "$BENCH_TMP/rss-$RT_NAME" "$RT_BIN" --root "$RT_ROOT" run --bundle "$BENCH_TMP/rss" \
     "$id" </dev/null >/dev/null 2>>"$BENCH_TMP/$RT_NAME.err" && echo "rss $(tail -1 "$BENCH_TMP/rss-$RT_NAME")"
   reap "$id"
 }

@@ -87,6 +87,12 @@ trap 'echo "bench: interrupted, cleaning up" >&2; exit 130' INT TERM
 
 make_rootfs "$BENCH_TMP/rootfs"
 make_bundle "$BENCH_TMP/true" '["/bin/true"]'
+# For peak RSS, a container process smaller than any runtime (busybox alone peaks at ~1.3 MiB): a static
+# C program that returns at once, if a compiler is there.
+RSS_CMD=/bin/exit0
+echo 'int main(void) { return 0; }' >"$BENCH_TMP/exit0.c"
+cc -Os -static -o "$BENCH_TMP/rootfs/bin/exit0" "$BENCH_TMP/exit0.c" 2>/dev/null || RSS_CMD=/bin/true
+make_bundle "$BENCH_TMP/rss" "[\"$RSS_CMD\"]"
 make_bundle "$BENCH_TMP/sleep" '["sleep", "1000000"]'
 for rt in $RUNTIMES; do mkdir -p "$BENCH_TMP/root-$rt"; done
 
@@ -141,13 +147,15 @@ for test in $TESTS; do
     progress "smallest memory limit (bisection)"
     each memlimit
     ;;
-  scale)
-    for count in $BENCH_COUNTS; do
-      progress "populations of $count containers per runtime ($BENCH_SCALE_ITER samples)"
-      each populate "$count"
-      for ((i = 0; i < BENCH_SCALE_ITER; i++)); do each scale "$count" "$i"; done
+  scale) # one runtime at a time: 3 populations of 1000 at once stall the kernel of a 2-CPU machine
+    for rt in $RUNTIMES; do
+      for count in $BENCH_COUNTS; do
+        progress "$rt with $count containers ($BENCH_SCALE_ITER samples)"
+        ask "$rt" populate "$count"
+        for ((i = 0; i < BENCH_SCALE_ITER; i++)); do ask "$rt" scale "$count" "$i"; done
+      done
+      ask "$rt" depopulate
     done
-    each depopulate
     ;;
   *) die "unknown test $test" ;;
   esac
@@ -196,7 +204,11 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 for rt in $RUNTIMES; do echo "  $rt: $(bin_of "$rt") ($(version "$rt"))"; done
 echo "bundle: busybox-static rootfs (read-only), runc spec's default config (pid/net/ipc/uts/mount namespaces,"
 echo "  7 mounts, masked/readonly paths), ociVersion 1.0.2-dev, terminal false; a fresh --root per runtime"
-echo "times: medians of $BENCH_ITER runs (after $BENCH_WARMUP warm-up) of the runtime command, wall clock incl. fork+exec"
+echo "times: medians of $BENCH_ITER samples (after $BENCH_WARMUP warm-up) of the runtime's command, wall clock incl."
+echo "  fork+exec; the runtimes take turns sample by sample, so that load from elsewhere hits all three alike"
+echo "peak RSS: ru_maxrss of \`run $RSS_CMD\` from /usr/bin/time, median of $BENCH_RSS_ITER (the container process is in it)"
+echo "min memory.limit: the smallest linux.resources.memory.limit (by bisection, 4 KiB steps) under which"
+echo "  \`run echo ok\` prints ok: what the runtime's init charges after placing itself in the cgroup, and echo"
 $HYBRID && echo "note: hybrid cgroup host: crun (1.8.1 refuses hybrid) ran in a private mount namespace" \
   "with /sys/fs/cgroup/unified unmounted; skiff and runc ran on the host's mounts"
 echo
@@ -220,8 +232,8 @@ fi
 row stripped "stripped binary" "<=400 KiB" "$(verdict "$(val stripped skiff)" 409600)"
 if [[ $TESTS == *scale* ]]; then
   echo
-  echo "with N detached 'sleep' containers per runtime running ($BENCH_SCALE_ITER samples each: run --detach of"
-  echo "one more, its state, list, its delete --force; the three populations run at the same time, 3N in all);"
+  echo "with N detached 'sleep' containers of the runtime running ($BENCH_SCALE_ITER samples each: run --detach"
+  echo "of one more, its state, list, its delete --force; one runtime at a time, not interleaved);"
   echo "'populate' is the mean time of one detached run while growing to N"
   for key in run-d state list delete-f populate; do
     for count in $BENCH_COUNTS; do row "$key@$count" "$key @$count"; done

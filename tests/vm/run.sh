@@ -56,7 +56,7 @@ fetch_kernel() {
   { command -v apt-get && command -v dpkg; } >/dev/null || return 1
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
   [[ -n $pkg ]] || return 1
-  tmp=$(mktemp -d "$cache/fetch.XXXXXX") || return 1
+  tmp=$(mktemp -d "$cache/fetch.XXXXXX") && chmod 755 "$tmp" || return 1
   (
     cd "$tmp" && apt-get -q=2 -o APT::Sandbox::User=root download "$pkg" >/dev/null 2>&1 &&
       dpkg -x ./*.deb root && mkdir modules || exit 1

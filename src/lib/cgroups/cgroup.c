@@ -45,10 +45,17 @@ static int no_systemd_driver(const char *cgroups_path, struct skiff_error *err) 
       shown);
 }
 
-/* The path of the cgroup under hierarchy h's mount: absolute as given; relative under our own. */
+/* The path of the cgroup under hierarchy h's mount: absolute as given; relative under our own,
+ * except on cgroup2, where our own cgroup holds processes (us) and so cannot give controllers to
+ * children: there, as runc does, under its parent. */
 static int resolve(const struct cg_hierarchy *h, const char *clean, bool absolute, char *out, size_t size) {
-  int n =
-      absolute || !*h->own ? snprintf(out, size, "%s", clean) : snprintf(out, size, "%s/%s", h->own, clean);
+  size_t own_len = absolute || !h->own ? 0 : strlen(h->own);
+  if (own_len && h->unified) {
+    const char *slash = strrchr(h->own, '/');
+    own_len = slash ? (size_t)(slash - h->own) : 0;
+  }
+  int n = absolute || !own_len ? snprintf(out, size, "%s", clean)
+                               : snprintf(out, size, "%.*s/%s", (int)own_len, h->own, clean);
   return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 

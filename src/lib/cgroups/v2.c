@@ -51,6 +51,10 @@ static void enable_controllers(int levelfd, unsigned wanted) {
   }
   if (!len || cg_write(levelfd, "cgroup.subtree_control", req, len) == 0)
     return;
+  /* EBUSY: the level holds processes. Enabling the threaded controllers alone would succeed
+     and turn it into a thread root, breaking its new children: leave it as it is. */
+  if (errno == EBUSY)
+    return;
   /* one refused controller fails the whole write: enable the others one by one */
   for (char *tok = strtok(req, " "); tok; tok = strtok(NULL, " "))
     cg_write_str(levelfd, "cgroup.subtree_control", tok);

@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# `skiff features` (src/lib/features.c, oci/features.c): the runtime-spec Features structure, and
+# each of its claims held against what the runtime really does on this host.
+
+load helpers
+
+setup() {
+  requires root
+  setup_bundle
+  FEATURES="$BATS_TEST_TMPDIR/features.json"
+  skiff features >"$FEATURES" || fail "skiff features failed"
+}
+
+teardown() {
+  teardown_bundle
+}
+
+# jq -e on the features document
+features() {
+  jq -e "$@" "$FEATURES"
+}
+
+@test "features: the document has the spec's shape, runc's layout, and nothing the spec lacks" {
+  local spec
+  spec=$("$SKIFF" --version | awk '$1 == "spec:" { print $2 }')
+  features --arg spec "$spec" '
+    .ociVersionMin == "1.0.0" and .ociVersionMax == $spec
+    and .hooks == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
+    and (.mountOptions | type == "array" and length > 0 and . == sort and all(type == "string"))
+    and (.linux.namespaces | . == sort) and (.linux.capabilities | all(test("^CAP_[A-Z_]+$")))
+    and (.linux.cgroup | to_entries | all(.value | type == "boolean"))
+    and (.linux.seccomp.enabled | type == "boolean")
+    and ([.linux.seccomp | .actions, .operators, .archs][] | . == sort and all(type == "string"))
+    and (.linux.apparmor.enabled | type == "boolean") and (.linux.selinux.enabled | type == "boolean")
+    and (.annotations | type == "object" and all(type == "string"))'
+  # the properties of the spec's features-schema.json and features-linux.json, no others
+  features '(keys - ["ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux", "annotations",
+      "potentiallyUnsafeConfigAnnotations"]) == []
+    and (.linux | keys - ["namespaces", "capabilities", "cgroup", "seccomp", "apparmor", "selinux",
+      "intelRdt", "mountExtensions", "netDevices"]) == []
+    and (.linux.cgroup | keys - ["v1", "v2", "systemd", "systemdUser", "rdma"]) == []
+    and (.linux.seccomp | keys - ["enabled", "actions", "operators", "archs", "knownFlags",
+      "supportedFlags"]) == []'
+  # runc's layout: indented by four spaces, fields in the spec's order
+  run head -n 2 "$FEATURES"
+  assert_output "$(printf '{\n    "ociVersionMin": "1.0.0",')"
+  run jq -r 'keys_unsorted | join(" ")' "$FEATURES"
+  assert_output --regexp '^ociVersionMin ociVersionMax hooks mountOptions linux annotations'
+}
+
+@test "features: every claim of this build is present, with skiff's values" {
+  runc_lacks "the runtime-spec 1.2 features (intelRdt, mountExtensions, knownFlags)"
+  features '
+    (.linux | has("intelRdt") and has("mountExtensions"))
+    and .linux.cgroup == {v1: true, v2: true, systemd: false, systemdUser: false, rdma: true}
+    and .linux.seccomp.enabled
+    and (.linux.seccomp | has("knownFlags") and has("supportedFlags"))
+    and (.linux.seccomp.supportedFlags - .linux.seccomp.knownFlags) == []
+    and .linux.intelRdt.enabled == false
+    and (.linux.mountExtensions.idmap.enabled | type == "boolean")
+    and .potentiallyUnsafeConfigAnnotations == []
+    and (.annotations | has("io.github.seccomp.libseccomp.version"))'
+}
+
+@test "features: the libseccomp version is the one --version names" {
+  local version
+  version=$("$SKIFF" --version | awk '$1 == "libseccomp:" { print $2 }')
+  features --arg v "$version" '.annotations["io.github.seccomp.libseccomp.version"] == $v'
+}
+
+@test "features: takes no arguments" {
+  run --separate-stderr skiff features extra
+  expect_error features --runc-lines 2 --runc "" "extra"
+}
+
+@test "features: every mount option listed is accepted by run" {
+  local host="$BATS_TEST_TMPDIR/bind-source" opts
+  mkdir -p "$host" "$ROOTFS/m"
+  opts=$(features -c .mountOptions)
+  if is_runc; then # runc 1.1 lists "defaults", then hands it to tmpfs as data, which refuses it
+    opts=$(jq -c 'map(select(. != "defaults"))' <<<"$opts")
+  fi
+  # Each option on a mount of its own: a tmpfs, except what needs a source (bind, rbind, remount of
+  # an existing mount; idmap, ridmap: idmapped bind mounts in a user namespace).
+  add_namespace user
+  update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .root.readonly = false
+    | .mounts += [$opts[] | {destination: ("/m/" + .), options: [.]} +
+        if IN("bind", "rbind", "remount", "idmap", "ridmap") then {type: "bind", source: $host}
+          + (if IN("idmap", "ridmap") then {options: ["bind", .]} else {} end)
+        else {type: "tmpfs", source: "tmpfs"} end]' --argjson opts "$opts" --arg host "$host"
+  chown -R 100000:100000 "$ROOTFS"
+  run_container sh -c 'grep -c " /m/" /proc/self/mountinfo'
+  assert_success
+  # every one of them is mounted
+  [[ $output -ge $(jq length <<<"$opts") ]] || fail "only $output of $(jq length <<<"$opts") mounts under /m"
+}
+
+@test "features: every namespace listed is made, the container's own" {
+  local ns names=() proc
+  requires userns
+  mapfile -t names < <(features -r '.linux.namespaces[]')
+  for ns in "${names[@]}"; do
+    add_namespace "$ns"
+  done
+  update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+  chown -R 100000:100000 "$ROOTFS"
+  local script=''
+  for ns in "${names[@]}"; do
+    case $ns in
+    mount) proc=mnt ;;
+    network) proc=net ;;
+    *) proc=$ns ;;
+    esac
+    script+="echo $ns \$(readlink /proc/self/ns/$proc);"
+  done
+  run_container sh -c "$script"
+  assert_success
+  [[ ${#lines[@]} -eq ${#names[@]} ]] || fail "expected ${#names[@]} namespaces: $output"
+  local line
+  for line in "${lines[@]}"; do
+    read -r ns link <<<"$line"
+    case $ns in
+    mount) proc=mnt ;;
+    network) proc=net ;;
+    *) proc=$ns ;;
+    esac
+    [[ -n $link && $link != "$(readlink "/proc/self/ns/$proc")" ]] || fail "$ns: the host's ($link)"
+  done
+}
+
+@test "features: the capabilities listed are the kernel's, and a container can hold them all" {
+  local n last
+  n=$(features '.linux.capabilities | length')
+  last=$(</proc/sys/kernel/cap_last_cap)
+  if ! is_runc; then
+    [[ $n -eq $((last + 1)) ]] || fail "$n capabilities listed, the kernel has $((last + 1))"
+  fi
+  update_config --slurpfile f "$FEATURES" '.process.capabilities = ($f[0].linux.capabilities as $c |
+    {bounding: $c, effective: $c, permitted: $c})'
+  run_container sh -c 'grep -E "^Cap(Bnd|Eff):" /proc/self/status'
+  assert_success
+  local mask
+  mask=$(printf '%016x' $(((1 << (last + 1)) - 1)))
+  assert_output "$(printf 'CapEff:\t%s\nCapBnd:\t%s' "$mask" "$mask")"
+}
+
+@test "features: every seccomp action, operator, architecture and supported flag is accepted" {
+  # SCMP_ACT_NOTIFY needs an agent (seccomp.bats); ALLOW is the default here
+  update_config --slurpfile f "$FEATURES" '$f[0].linux.seccomp as $s | .linux.seccomp = {
+      defaultAction: "SCMP_ACT_ALLOW",
+      architectures: $s.archs,
+      flags: ($s.supportedFlags // []),
+      syscalls: (
+        [$s.actions[] | select(. != "SCMP_ACT_NOTIFY" and . != "SCMP_ACT_ALLOW")] as $a
+        | [range($a | length) | {names: [["acct", "swapon", "swapoff", "kexec_load", "init_module",
+            "delete_module", "vhangup", "syslog", "quotactl"][.]], action: $a[.]}]
+        + [$s.operators[] | {names: ["reboot"], action: "SCMP_ACT_ERRNO",
+            args: [{index: 0, value: 1, valueTwo: 1, op: .}]}])
+    }'
+  run_container sh -c 'echo ok'
+  assert_success
+  assert_output ok
+}
+
+@test "features: idmap mounts work when claimed, are refused when not" {
+  runc_lacks "mountExtensions (runc 1.2)"
+  local host="$BATS_TEST_TMPDIR/idmap-source"
+  mkdir -p "$host"
+  touch "$host/file"
+  chown 1000:1000 "$host/file"
+  update_config '.mounts += [{destination: "/data", type: "bind", source: $s, options: ["bind", "idmap"],
+    uidMappings: [{containerID: 1000, hostID: 2000, size: 1}], gidMappings: [{containerID: 1000, hostID: 3000, size: 1}]}]' \
+    --arg s "$host"
+  if features '.linux.mountExtensions.idmap.enabled'; then
+    run_container stat -c %u:%g /data/file
+    assert_success
+    assert_output 2000:3000
+  else
+    run_container true
+    expect_error run mounts
+  fi
+}
+
+@test "features: intelRdt, apparmor and selinux claims match what create does" {
+  runc_lacks "the intelRdt feature (runc 1.2)"
+  if ! features '.linux.intelRdt.enabled'; then
+    update_config '.linux.intelRdt = {closID: "skiff-features-test"}'
+    run_container true
+    expect_error run linux.intelRdt
+    update_config 'del(.linux.intelRdt)'
+  fi
+  if ! features '.linux.apparmor.enabled'; then
+    update_config '.process.apparmorProfile = "unconfined"'
+    run_container true
+    expect_error run process.apparmorProfile
+    update_config 'del(.process.apparmorProfile)'
+  fi
+  if ! features '.linux.selinux.enabled'; then
+    update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+    run_container true
+    expect_error run process.selinuxLabel
+  fi
+}
+
+@test "features: systemd false means a systemd cgroupsPath is refused" {
+  if features '.linux.cgroup.systemd'; then
+    skip "the runtime claims a systemd driver"
+  fi
+  update_config '.linux.cgroupsPath = "system.slice:skiff:features-test"'
+  run --separate-stderr skiff --systemd-cgroup run --bundle "$BUNDLE" "$(new_id)" </dev/null
+  expect_error run systemd
+}
