@@ -28,7 +28,11 @@ static int parse_interval(const char *s, int *ms) {
 }
 
 int cmd_events(struct cli_global *g, int argc, char **argv) {
-  static const struct cli_usage usage = {"events", "<container-id>", "container id", 1, 1,
+  static const struct cli_usage usage = {"events",
+                                         "<container-id>",
+                                         "container id",
+                                         1,
+                                         1,
                                          "Print the container's events as JSON lines: resource stats every\n"
                                          "interval, and oom when the kernel kills in it, until it stops."};
   bool stats = false;

@@ -8,14 +8,19 @@
 
 int cmd_exec(struct cli_global *g, int argc, char **argv) {
   static const struct cli_usage usage = {
-      "exec", "<container-id> <command> [command options]", "container id and command", 1, INT_MAX,
+      "exec",
+      "<container-id> <command> [command options]",
+      "container id and command",
+      1,
+      INT_MAX,
       "Run a new process inside a running container: in all its namespaces and its cgroup, with the\n"
       "user, capabilities, rlimits, seccomp and no_new_privs of its config (or of --process). In the\n"
       "foreground, exit with the process's exit status."};
   struct exec_options o = {0};
   struct cli_list env = {0}, gids = {0}, caps = {0};
   struct cli_option options[] = {
-      {"process", 'p', CLI_OPT_STRING, &o.process_file, "FILE", "a process.json to run instead of the command"},
+      {"process", 'p', CLI_OPT_STRING, &o.process_file, "FILE",
+       "a process.json to run instead of the command"},
       {"tty", 't', CLI_OPT_BOOL, &o.tty, NULL, "allocate a pseudo-TTY"},
       {"console-socket", 0, CLI_OPT_STRING, &o.console_socket, "PATH",
        "unix socket that receives the pty master (with --tty)"},
@@ -30,7 +35,8 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
       {"apparmor", 0, CLI_OPT_STRING, &o.apparmor, "PROFILE", "apparmor profile for the process"},
       {"process-label", 0, CLI_OPT_STRING, &o.process_label, "LABEL", "SELinux label for the process"},
       {"preserve-fds", 0, CLI_OPT_INT, &o.preserve_fds, "N", "pass N extra fds (3 .. 3+N-1) to the process"},
-      {"cgroup", 0, CLI_OPT_STRING, &o.sub_cgroup, "PATH", "run in this sub-cgroup of the container's cgroup"},
+      {"cgroup", 0, CLI_OPT_STRING, &o.sub_cgroup, "PATH",
+       "run in this sub-cgroup of the container's cgroup"},
   };
   char **args;
   int status;
@@ -41,7 +47,9 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
     status = cli_fail(usage.name, "requires a command, or --process");
   else {
     char abs[PATH_MAX];
-    if (o.pid_file && o.pid_file[0] && !(o.pid_file = cli_absolute_path(o.pid_file, abs, sizeof abs)))
+    if (o.pid_file && !o.pid_file[0]) /* runc: --pid-file "" writes none */
+      o.pid_file = NULL;
+    if (o.pid_file && !(o.pid_file = cli_absolute_path(o.pid_file, abs, sizeof abs)))
       return cli_fail(usage.name, "pid file: path too long");
     if (o.console_socket && !o.console_socket[0])
       o.console_socket = NULL;

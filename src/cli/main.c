@@ -52,8 +52,8 @@ static void print_help(struct cli_option *options, size_t n_options) {
          "skiff runs containers from OCI bundles: a directory holding config.json and a root\n"
          "filesystem. It takes runc's commands and options.\n\nCommands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++)
-    printf("  %-8s%s\n", commands[i].name, commands[i].summary);
-  printf("  %-8s%s\n\nGlobal options:\n", "help", "show the help of skiff or of a command");
+    printf("  %-10s%s\n", commands[i].name, commands[i].summary);
+  printf("  %-10s%s\n\nGlobal options:\n", "help", "show the help of skiff or of a command");
   cli_print_options(options, n_options);
 }
 

@@ -14,13 +14,17 @@ static int freeze_command(const struct cli_usage *usage, struct cli_global *g, i
 }
 
 int cmd_pause(struct cli_global *g, int argc, char **argv) {
-  static const struct cli_usage usage = {"pause", "<container-id>", "container id", 1, 1,
+  static const struct cli_usage usage = {"pause",
+                                         "<container-id>",
+                                         "container id",
+                                         1,
+                                         1,
                                          "Suspend every process of a running container (cgroup freezer)."};
   return freeze_command(&usage, g, argc, argv, container_pause);
 }
 
 int cmd_resume(struct cli_global *g, int argc, char **argv) {
-  static const struct cli_usage usage = {"resume", "<container-id>", "container id", 1, 1,
-                                         "Resume every process of a paused container."};
+  static const struct cli_usage usage = {
+      "resume", "<container-id>", "container id", 1, 1, "Resume every process of a paused container."};
   return freeze_command(&usage, g, argc, argv, container_resume);
 }

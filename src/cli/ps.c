@@ -26,7 +26,8 @@ static int filter_ps(FILE *in, const pid_t *pids, size_t n) {
     snprintf(copy, sizeof copy, "%s", line);
     int col = 0;
     long pid = -1;
-    for (char *save, *tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save), col++) {
+    for (char *save, *tok = strtok_r(copy, " \t\n", &save); tok;
+         tok = strtok_r(NULL, " \t\n", &save), col++) {
       if (header && !strcmp(tok, "PID"))
         pid_col = col;
       else if (!header && col == pid_col)
@@ -74,7 +75,11 @@ static int run_ps(char **ps_args, int n_args, const pid_t *pids, size_t n) {
 }
 
 int cmd_ps(struct cli_global *g, int argc, char **argv) {
-  static const struct cli_usage usage = {"ps", "<container-id> [ps options]", "container id [ps options]", 1, 64,
+  static const struct cli_usage usage = {"ps",
+                                         "<container-id> [ps options]",
+                                         "container id [ps options]",
+                                         1,
+                                         64,
                                          "List the processes of a container (ps -ef by default)."};
   const char *format = "table";
   struct cli_option options[] = {

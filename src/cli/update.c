@@ -28,10 +28,22 @@ static int parse_size(const char *flag, const char *s, int64_t *out) {
     return cli_fail("update", "invalid value \"%s\" for flag --%s", s, flag);
   int shift = 0;
   switch (tolower((unsigned char)*end)) {
-  case 'k': shift = 10; end++; break;
-  case 'm': shift = 20; end++; break;
-  case 'g': shift = 30; end++; break;
-  case 't': shift = 40; end++; break;
+  case 'k':
+    shift = 10;
+    end++;
+    break;
+  case 'm':
+    shift = 20;
+    end++;
+    break;
+  case 'g':
+    shift = 30;
+    end++;
+    break;
+  case 't':
+    shift = 40;
+    end++;
+    break;
   }
   if (shift && tolower((unsigned char)*end) == 'i')
     end++;
@@ -57,12 +69,12 @@ static int read_resources(const char *path, struct oci_resources **out) {
 /* Each flag given overrides the document's field. */
 static int apply_flags(const struct update_flags *f, struct oci_resources *r) {
   int64_t v;
-#define SET(flag, field, has, type)                                                                            \
-  if (f->flag) {                                                                                               \
-    if (parse_size(#flag, f->flag, &v) < 0)                                                                    \
-      return -1;                                                                                               \
-    field = (type)v;                                                                                           \
-    has = true;                                                                                                \
+#define SET(flag, field, has, type)                                                                          \
+  if (f->flag) {                                                                                             \
+    if (parse_size(#flag, f->flag, &v) < 0)                                                                  \
+      return -1;                                                                                             \
+    field = (type)v;                                                                                         \
+    has = true;                                                                                              \
   }
   SET(blkio_weight, r->block_io.weight, r->block_io.has_weight, uint16_t);
   r->has_block_io |= f->blkio_weight != NULL;
@@ -83,7 +95,8 @@ static int apply_flags(const struct update_flags *f, struct oci_resources *r) {
   SET(memory_swap, r->memory.swap, r->memory.has_swap, int64_t);
   SET(kernel_memory, r->memory.kernel, r->memory.has_kernel, int64_t);
   SET(kernel_memory_tcp, r->memory.kernel_tcp, r->memory.has_kernel_tcp, int64_t);
-  r->has_memory |= f->memory || f->memory_reservation || f->memory_swap || f->kernel_memory || f->kernel_memory_tcp;
+  r->has_memory |=
+      f->memory || f->memory_reservation || f->memory_swap || f->kernel_memory || f->kernel_memory_tcp;
   bool pids = false;
   SET(pids_limit, r->pids_limit, pids, int64_t);
   r->has_pids |= pids;
@@ -95,7 +108,11 @@ static int apply_flags(const struct update_flags *f, struct oci_resources *r) {
 
 int cmd_update(struct cli_global *g, int argc, char **argv) {
   static const struct cli_usage usage = {
-      "update", "<container-id>", "container id", 1, 1,
+      "update",
+      "<container-id>",
+      "container id",
+      1,
+      1,
       "Update the resource limits of a running container. Memory sizes take k, m, g suffixes."};
   struct update_flags f = {0};
   struct cli_option options[] = {
@@ -109,7 +126,8 @@ int cmd_update(struct cli_global *g, int argc, char **argv) {
       {"cpuset-cpus", 0, CLI_OPT_STRING, &f.cpuset_cpus, "LIST", "CPUs to use, e.g. 0-1"},
       {"cpuset-mems", 0, CLI_OPT_STRING, &f.cpuset_mems, "LIST", "memory nodes to use"},
       {"kernel-memory", 0, CLI_OPT_STRING, &f.kernel_memory, "BYTES", "kernel memory limit (obsolete)"},
-      {"kernel-memory-tcp", 0, CLI_OPT_STRING, &f.kernel_memory_tcp, "BYTES", "kernel TCP memory limit (obsolete)"},
+      {"kernel-memory-tcp", 0, CLI_OPT_STRING, &f.kernel_memory_tcp, "BYTES",
+       "kernel TCP memory limit (obsolete)"},
       {"memory", 0, CLI_OPT_STRING, &f.memory, "BYTES", "memory limit"},
       {"cpu-idle", 0, CLI_OPT_STRING, &f.cpu_idle, "0|1", "1: SCHED_IDLE for the cgroup"},
       {"memory-reservation", 0, CLI_OPT_STRING, &f.memory_reservation, "BYTES", "memory soft limit"},

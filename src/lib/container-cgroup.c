@@ -34,8 +34,9 @@ int container_pause(const struct skiff_context *ctx, const char *id, struct skif
   struct loaded_container lc;
   if (load_live(ctx, id, true, &lc, err) < 0)
     return -1;
-  int ret = strcmp(lc.status, "running") ? skiff_fail(err, EINVAL, "container %s is not running: %s", id, lc.status)
-                                         : cgroup_freeze(lc.state->cgroup_path, true, err);
+  int ret = strcmp(lc.status, "running")
+                ? skiff_fail(err, EINVAL, "container %s is not running: %s", id, lc.status)
+                : cgroup_freeze(lc.state->cgroup_path, true, err);
   container_unload(&lc);
   return ret;
 }
@@ -44,8 +45,9 @@ int container_resume(const struct skiff_context *ctx, const char *id, struct ski
   struct loaded_container lc;
   if (load_live(ctx, id, true, &lc, err) < 0)
     return -1;
-  int ret = strcmp(lc.status, "paused") ? skiff_fail(err, EINVAL, "container %s is not paused: %s", id, lc.status)
-                                        : cgroup_freeze(lc.state->cgroup_path, false, err);
+  int ret = strcmp(lc.status, "paused")
+                ? skiff_fail(err, EINVAL, "container %s is not paused: %s", id, lc.status)
+                : cgroup_freeze(lc.state->cgroup_path, false, err);
   container_unload(&lc);
   return ret;
 }
@@ -96,8 +98,8 @@ char *container_stats_event(const struct skiff_context *ctx, const char *id, str
 }
 
 /* One poll round: the OOM watch wakes it early; the timeout is the stats interval. */
-static int events_round(struct loaded_container *lc, const char *id, struct cgroup_oom_watch *oom, int interval_ms,
-                        void (*emit)(const char *line), struct skiff_error *err) {
+static int events_round(struct loaded_container *lc, const char *id, struct cgroup_oom_watch *oom,
+                        int interval_ms, void (*emit)(const char *line), struct skiff_error *err) {
   struct pollfd p = {.fd = oom ? cgroup_oom_watch_fd(oom) : -1, .events = POLLIN};
   int n = poll(&p, 1, interval_ms);
   if (n < 0 && errno != EINTR)

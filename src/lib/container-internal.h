@@ -21,8 +21,8 @@ void container_unload(struct loaded_container *lc);
 int container_cleanup(const struct skiff_context *ctx, const char *id, struct loaded_container *lc,
                       struct skiff_error *err);
 
-/* poststart hooks; failures are logged as warnings. */
-void container_run_poststart(const struct oci_state *state);
+/* poststart hooks; a failure is returned (the caller stops the container). */
+int container_run_poststart(const struct oci_state *state, struct skiff_error *err);
 
 /* Waits up to timeout_ms for the init to exit (pidfd poll). */
 int container_wait_exit(const struct oci_state *state, int timeout_ms, struct skiff_error *err);

@@ -28,9 +28,9 @@ int container_validate_id(const char *id, struct skiff_error *err) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
               c == '+' || c == '-' || c == '.';
     if (!ok)
-      return skiff_fail(err, EINVAL,
-                        "invalid container id \"%s\": only letters, digits, \"_\", \"+\", \"-\" and \".\" are allowed",
-                        id);
+      return skiff_fail(
+          err, EINVAL,
+          "invalid container id \"%s\": only letters, digits, \"_\", \"+\", \"-\" and \".\" are allowed", id);
   }
   if (strlen(id) > 1024)
     return skiff_fail(err, EINVAL, "invalid container id: longer than 1024 characters");
@@ -114,10 +114,11 @@ int container_kill(const struct skiff_context *ctx, const char *id, int signal, 
   if (container_load(ctx, id, false, &lc, err) < 0)
     return -1;
   int ret = 0;
-  if (!strcmp(lc.status, "stopped")) {
-    ret = skiff_fail(err, ESRCH, "container %s is not running", id);
-  } else if (all && lc.state->cgroup_path) {
+  if (all && lc.state->cgroup_path) {
+    /* the whole cgroup, even once the init is gone: what it left running still gets the signal */
     ret = cgroup_kill_all(lc.state->cgroup_path, signal, err);
+  } else if (!strcmp(lc.status, "stopped")) {
+    ret = skiff_fail(err, ESRCH, "container %s is not running", id);
   } else {
     cleanup_close int pidfd = open_init_pidfd(lc.state, err);
     if (pidfd < 0)
@@ -132,27 +133,41 @@ int container_kill(const struct skiff_context *ctx, const char *id, int signal, 
   return ret;
 }
 
-/* poststart and poststop hooks: the spec makes their failures warnings, not errors. */
-static void run_warning_hooks(const struct oci_state *state, const struct oci_hook_list *hooks,
-                              const char *stage, const char *status) {
+/* poststop: a failing hook is a warning and the others still run (runtime.md lifecycle 13). */
+static void run_poststop_hooks(const struct oci_state *state) {
+  const struct oci_hook_list *hooks = &state->poststop;
   if (!hooks->n)
     return;
   struct skiff_error err;
-  cleanup_free char *json = oci_state_hook_json(state, status, &err);
-  if (!json || hooks_run(hooks, stage, json, &err) < 0)
-    log_warning("%s", err.msg);
+  cleanup_free char *json = oci_state_hook_json(state, "stopped", &err);
+  if (!json) {
+    log_warning("poststop hooks: %s", err.msg);
+    return;
+  }
+  for (size_t i = 0; i < hooks->n; i++) {
+    struct oci_hook_list one = {.v = &hooks->v[i], .n = 1};
+    if (hooks_run(&one, "poststop", json, &err) < 0)
+      log_warning("%s", err.msg);
+  }
 }
 
-void container_run_poststart(const struct oci_state *state) {
-  run_warning_hooks(state, &state->poststart, "poststart", "running");
+/* poststart: a failure is start's error, and the caller stops the container (lifecycle 9). */
+int container_run_poststart(const struct oci_state *state, struct skiff_error *err) {
+  if (!state->poststart.n)
+    return 0;
+  cleanup_free char *json = oci_state_hook_json(state, "running", err);
+  return json ? hooks_run(&state->poststart, "poststart", json, err) : -1;
 }
 
 int container_cleanup(const struct skiff_context *ctx, const char *id, struct loaded_container *lc,
                       struct skiff_error *err) {
-  run_warning_hooks(lc->state, &lc->state->poststop, "poststop", "stopped");
   if (lc->state->cgroup_path && cgroup_destroy_path(lc->state->cgroup_path, err) < 0)
     return -1;
-  return state_dir_remove(ctx->root, id, lc->dirfd, err);
+  if (state_dir_remove(ctx->root, id, lc->dirfd, err) < 0)
+    return -1;
+  /* after the container is deleted, before delete returns (runtime.md) */
+  run_poststop_hooks(lc->state);
+  return 0;
 }
 
 static int kill_for_delete(struct loaded_container *lc, struct skiff_error *err) {
@@ -179,6 +194,8 @@ int container_delete(const struct skiff_context *ctx, const char *id, bool force
     ret = kill_for_delete(&lc, err);
   if (ret == 0)
     ret = container_cleanup(ctx, id, &lc, err);
+  if (ret == 0)
+    log_debug("delete %s: removed", id);
   container_unload(&lc);
   return ret;
 }

@@ -21,6 +21,7 @@
 #include "lib/foreground.h"
 #include "lib/hooks.h"
 #include "lib/log.h"
+#include "lib/process-sched.h"
 #include "lib/process.h"
 #include "lib/namespaces.h"
 #include "lib/seccomp.h"
@@ -132,7 +133,7 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   if (!S_ISDIR(st.st_mode))
     return skiff_fail(err, ENOTDIR, "config.json: root.path: rootfs \"%s\" is not a directory", l->rootfs);
   warn_unknown_capabilities(&l->config->process);
-  if (process_validate_sysctl(l->config, err) < 0)
+  if (process_validate_sysctl(l->config, err) < 0 || process_check_host_support(l->config, err) < 0)
     return -1;
   if (!oci_config_namespace(l->config, OCI_NS_MOUNT))
     return skiff_fail(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
@@ -161,28 +162,6 @@ static int make_exec_fifo(struct launch *l, struct skiff_error *err) {
   l->sc.exec_fifo_fd = openat(l->dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (l->sc.exec_fifo_fd < 0)
     return skiff_fail_errno(err, errno, "open exec fifo");
-  return 0;
-}
-
-static int write_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
-  char abs[PATH_MAX], num[32];
-  if (path[0] != '/') {
-    if (!getcwd(abs, sizeof abs) || strlen(abs) + strlen(path) + 2 > sizeof abs)
-      return skiff_fail_errno(err, errno ? errno : ENAMETOOLONG, "pid file %s", path);
-    strcat(abs, "/");
-    strcat(abs, path);
-  } else {
-    snprintf(abs, sizeof abs, "%s", path);
-  }
-  char dir[PATH_MAX], base[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", abs);
-  snprintf(base, sizeof base, "%s", abs);
-  cleanup_close int dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0)
-    return skiff_fail_errno(err, errno, "pid file %s", path);
-  int len = snprintf(num, sizeof num, "%d", pid);
-  if (write_file_atomic(dirfd, basename(base), num, (size_t)len, 0644, err) < 0)
-    return skiff_error_prefix(err, "pid file");
   return 0;
 }
 
@@ -287,6 +266,8 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   l->sc.no_new_keyring = opts->no_new_keyring;
   l->sc.preserve_fds = opts->preserve_fds;
   l->sc.cgroup = l->cgroup;
+  log_debug("create %s: bundle %s, rootfs %s, cgroup %s", l->id, l->bundle, l->rootfs,
+            l->cgroup ? cgroup_path(l->cgroup) : "none");
   l->sc.id = l->id;
   l->sc.on_namespaces_ready = run_create_runtime_hooks;
   l->sc.seccomp = l->seccomp;
@@ -294,6 +275,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   l->sc.opaque = l;
   if (spawn_container(&l->sc, &l->spawned, err) < 0)
     return -1;
+  log_debug("create %s: init pid %d is ready", l->id, l->spawned.pid);
   if (l->spawned.terminal_master >= 0 && opts->console_socket) {
     int master = steal_fd(&l->spawned.terminal_master);
     int sent = terminal_send_to_console_socket(opts->console_socket, master, err);
@@ -318,11 +300,20 @@ int container_create(const struct skiff_context *ctx, const char *id, const stru
   return ret;
 }
 
+/* The init's end of the socket closes on execve: poststart hooks run after that. */
+static void wait_for_exec(int sync_fd) {
+  struct sync_msg msg;
+  struct skiff_error ignored;
+  while (sync_recv(sync_fd, &msg, NULL, &ignored) == 0)
+    ;
+}
+
 int container_run(const struct skiff_context *ctx, const char *id, const struct create_options *opts,
                   int *exit_status, struct skiff_error *err) {
   struct launch l;
   struct foreground fg = {.sigfd = -1};
   struct terminal_relay relay;
+  struct skiff_error poststart_err = {0};
   bool relaying = false;
   *exit_status = 0;
   launch_init(&l, ctx, id);
@@ -342,10 +333,14 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
     foreground_end(&fg);
     return ret;
   }
+  wait_for_exec(l.spawned.sync_fd);
   close(steal_fd(&l.spawned.sync_fd));
-  container_run_poststart(&l.state);
-  flock(l.dirfd, LOCK_UN); /* other commands (kill, delete --force) may act on it meanwhile */
+  if (container_run_poststart(&l.state, &poststart_err) < 0)
+    kill(l.spawned.pid, SIGKILL); /* runtime.md: a failed poststart hook stops the container */
+  flock(l.dirfd, LOCK_UN);        /* other commands (kill, delete --force) may act on it meanwhile */
   ret = foreground_wait(&fg, l.spawned.pid, relaying ? &relay : NULL, exit_status, err);
+  if (ret == 0 && poststart_err.msg[0])
+    ret = skiff_fail(err, poststart_err.code, "%s", poststart_err.msg);
   l.spawned.pid = -1;
   foreground_end(&fg);
   if (ret == 0 && flock(l.dirfd, LOCK_EX) == 0 && faccessat(l.dirfd, STATE_FILE, F_OK, 0) == 0) {
@@ -357,29 +352,47 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
 }
 
 /* Opening the fifo for reading releases the init blocked opening it for writing; its byte
- * says the init got past the open. A dead init is seen on its pidfd instead. */
+ * says the init got past the open, the end of the fifo that it execed (its write end is
+ * close-on-exec). A dead init is seen on its pidfd instead. */
 static int release_init(struct loaded_container *lc, struct skiff_error *err) {
   cleanup_close int fifo = openat(lc->dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return skiff_fail_errno(err, errno, "open exec fifo");
   cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, lc->state->pid, 0);
   struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+  bool released = false;
+  char failure[SKIFF_ERROR_MSG_MAX];
+  size_t failure_len = 0;
   for (;;) {
     int n = poll(p, pidfd >= 0 ? 2 : 1, -1);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       return skiff_fail_errno(err, errno, "poll exec fifo");
-    if (p[0].revents & POLLIN) {
+    if (p[0].revents & (POLLIN | POLLHUP)) {
       char c;
-      if (read(fifo, &c, 1) == 1)
+      ssize_t n = read(fifo, &c, 1);
+      if (n == 0 && !released)
+        return skiff_fail(err, ESRCH, "container init exited before start");
+      if (n == 0) /* the init's write end closed on exec (or it died) */
         break;
+      if (n == 1 && released && failure_len < sizeof failure - 1) /* what failed after release */
+        failure[failure_len++] = c;
+      if (n == 1)
+        released = true;
     }
-    if (p[1].revents & POLLIN)
+    if ((p[1].revents & POLLIN) && !released)
       return skiff_fail(err, ESRCH, "container init exited before start");
+    if (p[1].revents & POLLIN)
+      p[1].fd = -1; /* exited after release: the fifo's EOF follows */
   }
   if (unlinkat(lc->dirfd, EXEC_FIFO, 0) < 0)
     return skiff_fail_errno(err, errno, "remove exec fifo");
+  if (failure_len) {
+    failure[failure_len] = '\0';
+    return skiff_fail(err, ECANCELED, "%s", failure);
+  }
+  log_debug("start %s: init pid %d released", lc->state->id, lc->state->pid);
   return 0;
 }
 
@@ -394,8 +407,10 @@ int container_start(const struct skiff_context *ctx, const char *id, struct skif
     ret = skiff_fail(err, EINVAL, "cannot start container %s: it has stopped", id);
   else
     ret = skiff_fail(err, EINVAL, "cannot start container %s: it is already %s", id, lc.status);
-  if (ret == 0)
-    container_run_poststart(lc.state);
+  if (ret == 0 && container_run_poststart(lc.state, err) < 0) {
+    kill(lc.state->pid, SIGKILL); /* runtime.md: a failed poststart hook stops the container */
+    ret = -1;
+  }
   container_unload(&lc);
   return ret;
 }

@@ -10,18 +10,18 @@
 #include "oci/state.h"
 
 struct skiff_context {
-  const char *root; /* state root: --root, default /run/skiff (rootless: $XDG_RUNTIME_DIR/skiff) */
+  const char *root;    /* state root: --root, default /run/skiff (rootless: $XDG_RUNTIME_DIR/skiff) */
   bool systemd_cgroup; /* --systemd-cgroup */
   bool debug;
 };
 
 struct create_options {
-  const char *bundle; /* NULL: the current directory */
-  const char *pid_file; /* NULL: none */
+  const char *bundle;         /* NULL: the current directory */
+  const char *pid_file;       /* NULL: none */
   const char *console_socket; /* NULL: none */
   bool no_pivot;
   bool no_new_keyring;
-  bool detach; /* run only */
+  bool detach;      /* run only */
   int preserve_fds; /* extra fds after 0,1,2 passed to the container */
 };
 

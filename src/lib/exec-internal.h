@@ -6,7 +6,7 @@
 #include "oci/config.h"
 
 struct exec_process {
-  struct oci_config *config; /* the container's, from the state dir */
+  struct oci_config *config;  /* the container's, from the state dir */
   struct oci_process *parsed; /* --process, or NULL */
   struct oci_process process; /* what runs: a shallow copy with our arrays below */
   char **env;

@@ -75,7 +75,8 @@ static int parse_gids(struct exec_process *ep, const struct exec_options *o, str
 }
 
 /* A capability set with the --cap names appended; the array is ours, the strings are not. */
-static int extend_caps(struct oci_strv *set, char ***owned, const struct exec_options *o, struct skiff_error *err) {
+static int extend_caps(struct oci_strv *set, char ***owned, const struct exec_options *o,
+                       struct skiff_error *err) {
   char **v = calloc(set->n + o->n_caps + 1, sizeof *v);
   if (!v)
     return skiff_fail_errno(err, ENOMEM, "capabilities");
@@ -109,7 +110,8 @@ static int apply_options(struct exec_process *ep, const struct exec_options *o, 
     return 0;
   struct oci_capabilities *c = &p->capabilities;
   p->has_capabilities = c->has_bounding = c->has_effective = c->has_permitted = true;
-  if (extend_caps(&c->bounding, &ep->caps[0], o, err) < 0 || extend_caps(&c->effective, &ep->caps[1], o, err) < 0 ||
+  if (extend_caps(&c->bounding, &ep->caps[0], o, err) < 0 ||
+      extend_caps(&c->effective, &ep->caps[1], o, err) < 0 ||
       extend_caps(&c->permitted, &ep->caps[2], o, err) < 0)
     return -1;
   /* ambient needs inheritable, which --cap does not add: only where the config has some */

@@ -25,6 +25,7 @@
 #include "lib/foreground.h"
 #include "lib/init.h"
 #include "lib/namespaces.h"
+#include "lib/process-sched.h"
 #include "lib/process.h"
 #include "lib/seccomp.h"
 #include "lib/spawn.h"
@@ -93,6 +94,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
       goto fail;
     close(master);
   }
+  if (process_apply_sched(&x->ep.process, &err) < 0)
+    goto fail;
   if (init_process_setup(&x->ep.process, x->opts->preserve_fds, x->seccomp, fd, &exe, &envp, &err) < 0)
     goto fail;
   process_exec_env(&x->ep.process, exe, envp, &err); /* X2: EOF on success */
@@ -161,14 +164,6 @@ static int check_exec(struct exec_run *x, struct skiff_error *err) {
   return 0;
 }
 
-static int write_exec_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
-  char num[32];
-  int len = snprintf(num, sizeof num, "%d", pid);
-  return write_file_atomic(AT_FDCWD, path, num, (size_t)len, 0644, err) < 0
-             ? skiff_error_prefix(err, "pid file")
-             : 0;
-}
-
 static int exec_and_wait(struct exec_run *x, int *exit_status, struct skiff_error *err) {
   const struct exec_options *o = x->opts;
   struct foreground fg = {.sigfd = -1};
@@ -184,7 +179,7 @@ static int exec_and_wait(struct exec_run *x, int *exit_status, struct skiff_erro
     ret = terminal_relay_start(&relay, steal_fd(&x->master), err);
   }
   if (ret == 0 && o->pid_file)
-    ret = write_exec_pid_file(o->pid_file, x->pid, err);
+    ret = write_pid_file(o->pid_file, x->pid, err);
   if (ret == 0 && !o->detach) {
     ret = foreground_wait(&fg, x->pid, relaying ? &relay : NULL, exit_status, err);
     relaying = false;

@@ -10,7 +10,7 @@
 
 struct exec_options {
   const char *process_file; /* --process: a process.json replaces everything below */
-  char **args; /* the command and its arguments */
+  char **args;              /* the command and its arguments */
   size_t n_args;
   bool tty; /* -t */
   const char *console_socket;
@@ -19,7 +19,7 @@ struct exec_options {
   char **env; /* -e NAME=value, added to (or replacing in) the config's env */
   size_t n_env;
   const char *cwd;
-  const char *user; /* -u uid[:gid] */
+  const char *user;       /* -u uid[:gid] */
   char **additional_gids; /* -g, numbers as strings */
   size_t n_additional_gids;
   char **caps; /* --cap CAP_X: added to the bounding, effective and permitted sets */

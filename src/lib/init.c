@@ -18,6 +18,7 @@
 #include "lib/hooks.h"
 #include "lib/namespaces.h"
 #include "lib/netlink.h"
+#include "lib/process-sched.h"
 #include "lib/process.h"
 #include "lib/rootfs.h"
 #include "lib/seccomp.h"
@@ -65,17 +66,26 @@ static int fork_into_pid_ns(int sync_fd, struct skiff_error *err) {
   return 0;
 }
 
-/* The state the createContainer and startContainer hooks read on stdin. */
-static char *hook_state_json(const struct spawn_config *sc, pid_t host_pid, struct skiff_error *err) {
+/* The state the createContainer and startContainer hooks read on stdin: they run in the
+ * container's namespaces, so the pid is the init's as they see it. */
+static char *hook_state_json(const struct spawn_config *sc, const char *status, struct skiff_error *err) {
   const struct oci_config *c = sc->config;
   struct oci_state st = {.oci_version = c->oci_version,
                          .id = (char *)sc->id,
-                         .pid = host_pid,
+                         .pid = getpid(),
                          .bundle = (char *)sc->bundle,
                          .rootfs = (char *)sc->rootfs,
                          .annotations = c->annotations,
                          .n_annotations = c->n_annotations};
-  return oci_state_hook_json(&st, "created", err);
+  return oci_state_hook_json(&st, status, err);
+}
+
+static int run_init_hooks(const struct spawn_config *sc, const struct oci_hook_list *hooks, const char *stage,
+                          const char *status, struct skiff_error *err) {
+  if (!hooks->n)
+    return 0;
+  cleanup_free char *json = hook_state_json(sc, status, err);
+  return json ? hooks_run(hooks, stage, json, err) : -1;
 }
 
 /* The init's ids were the host's, unmapped in its new user namespace: it takes the namespace's
@@ -88,8 +98,8 @@ static int become_userns_root(struct skiff_error *err) {
   return 0;
 }
 
-/* Steps 1 to 6; *host_pid gets the init's pid as the host sees it. */
-static int init_namespaces(const struct spawn_config *sc, int fd, pid_t *host_pid, struct skiff_error *err) {
+/* Steps 1 to 4. */
+static int init_namespaces(const struct spawn_config *sc, int fd, struct skiff_error *err) {
   struct sync_msg msg;
   int ns_fds[OCI_NS_COUNT];
   memcpy(ns_fds, sc->ns_fds, sizeof ns_fds);
@@ -111,11 +121,6 @@ static int init_namespaces(const struct spawn_config *sc, int fd, pid_t *host_pi
     return -1;
   if (sc->unshare_pid && fork_into_pid_ns(fd, err) < 0) /* step 4 */
     return -1;
-  if (sync_send(fd, SYNC_NS_READY, 0, err) < 0) /* step 5 */
-    return -1;
-  if (sync_expect(fd, SYNC_NS_READY_ACK, &msg, NULL, err) < 0) /* step 6 */
-    return -1;
-  *host_pid = msg.value;
   return 0;
 }
 
@@ -146,10 +151,13 @@ static int send_terminal(const struct oci_config *c, int sync_fd, struct skiff_e
   return ret;
 }
 
-static int init_rootfs(const struct spawn_config *sc, int sync_fd, const char *hook_state,
-                       struct skiff_error *err) {
+/* The runtime environment: namespaces given their settings, the config's mounts done; then
+ * steps 5 and 6 (the parent's prestart and createRuntime hooks see all that, as the spec has
+ * it). */
+static int init_environment(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
   const struct oci_config *c = sc->config;
   unsigned long created = sc->clone_flags | sc->unshare_flags;
+  struct sync_msg msg;
   if (join_session_keyring(sc, err) < 0 || ns_set_hostname(c, err) < 0)
     return -1;
   if ((created & CLONE_NEWNET) && netlink_loopback_up(err) < 0)
@@ -159,7 +167,15 @@ static int init_rootfs(const struct spawn_config *sc, int sync_fd, const char *h
   bool in_user_ns = oci_config_namespace(c, OCI_NS_USER) != NULL;
   if (rootfs_setup(c, sc->rootfs, in_user_ns, sc->idmap_trees, err) < 0)
     return -1;
-  if (hooks_run(&c->hooks.create_container, "createContainer", hook_state, err) < 0)
+  if (sync_send(sync_fd, SYNC_NS_READY, 0, err) < 0) /* step 5 */
+    return -1;
+  return sync_expect(sync_fd, SYNC_NS_READY_ACK, &msg, NULL, err); /* step 6 */
+}
+
+/* createContainer hooks, pivot_root, the terminal, sysctls, masked and read-only paths. */
+static int init_rootfs(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
+  const struct oci_config *c = sc->config;
+  if (run_init_hooks(sc, &c->hooks.create_container, "createContainer", "creating", err) < 0)
     return -1;
   if (rootfs_pivot(sc->rootfs, sc->no_pivot, err) < 0)
     return -1;
@@ -214,8 +230,29 @@ int init_process_setup(const struct oci_process *p, int preserve_fds, const stru
   return 0;
 }
 
+/* A created container's init is pid 1 of its pid namespace, which ignores every signal it has no
+ * handler for: without these, `kill` of a created container would do nothing. execve resets
+ * them to the default for the container's process. */
+static void die_of_signal(int sig) {
+  _exit(128 + sig);
+}
+
+static void catch_terminating_signals(void) {
+  static const int terminating[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,   SIGUSR1,
+                                    SIGUSR2, SIGALRM, SIGPIPE, SIGVTALRM, SIGPROF};
+  struct sigaction sa = {.sa_handler = die_of_signal};
+  for (size_t i = 0; i < sizeof terminating / sizeof terminating[0]; i++)
+    sigaction(terminating[i], &sa, NULL);
+}
+
 /* create: block until `start` opens the fifo for reading. The fifo is reopened through the
- * O_PATH fd taken on the host, since its path is not reachable from the new root. */
+ * O_PATH fd taken on the host, since its path is not reachable from the new root. The write end
+ * stays open, close-on-exec: `start` reads until it closes, so it returns (and runs poststart)
+ * only once the container's process runs. run: step 8, the socket closing on exec likewise. */
+/* The write end of the exec fifo once start released us: an error after that (startContainer
+ * hook, exec) is written there for `start` to report. */
+static int released_fifo = -1;
+
 static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
   if (sc->exec_fifo_fd < 0) {
     struct sync_msg msg;
@@ -223,10 +260,10 @@ static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct ski
   }
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", sc->exec_fifo_fd);
-  cleanup_close int fifo = open(path, O_WRONLY | O_CLOEXEC);
-  if (fifo < 0)
+  released_fifo = open(path, O_WRONLY | O_CLOEXEC);
+  if (released_fifo < 0)
     return skiff_fail_errno(err, errno, "open exec fifo");
-  if (write(fifo, "0", 1) != 1)
+  if (write(released_fifo, "0", 1) != 1)
     return skiff_fail_errno(err, errno, "write exec fifo");
   return 0;
 }
@@ -234,9 +271,7 @@ static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct ski
 void init_main(const struct spawn_config *sc, int sync_fd) {
   struct skiff_error err = {0};
   cleanup_free char *exe = NULL;
-  cleanup_free char *hook_state = NULL;
   cleanup_free char **envp = NULL;
-  pid_t host_pid = 0;
   const struct oci_hooks *hooks = &sc->config->hooks;
   sigset_t none;
   sigemptyset(&none);
@@ -244,19 +279,17 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   /* Until exec nothing in the container may ptrace us or open /proc/<pid>/{mem,fd,exe}. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   close_inherited_fds(sc, sync_fd);
-  if (init_namespaces(sc, sync_fd, &host_pid, &err) < 0)
-    goto fail;
-  hook_state = hook_state_json(sc, host_pid, &err);
-  if (!hook_state || init_rootfs(sc, sync_fd, hook_state, &err) < 0 ||
+  if (init_namespaces(sc, sync_fd, &err) < 0 || init_environment(sc, sync_fd, &err) < 0 ||
+      init_rootfs(sc, sync_fd, &err) < 0 || process_apply_scheduling(sc->config, &err) < 0 ||
       init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &exe, &envp, &err) < 0)
     goto fail;
+  catch_terminating_signals();
   if (sync_send(sync_fd, SYNC_CREATED, 0, &err) < 0) /* step 7 */
     goto fail;
   if (wait_for_start(sc, sync_fd, &err) < 0)
     goto fail_late;
-  if (hooks_run(&hooks->start_container, "startContainer", hook_state, &err) < 0)
+  if (run_init_hooks(sc, &hooks->start_container, "startContainer", "created", &err) < 0)
     goto fail_late;
-  /* the seccomp filter goes here, the last step before exec */
   process_exec_env(&sc->config->process, exe, envp, &err);
   goto fail_late;
 fail:
@@ -264,6 +297,7 @@ fail:
   _exit(1);
 fail_late:
   /* After step 7 the parent may be gone: the container's stderr is where the error goes. */
-  dprintf(STDERR_FILENO, "skiff: %s\n", err.msg);
+  if (released_fifo < 0 || write(released_fifo, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
+    dprintf(STDERR_FILENO, "skiff: %s\n", err.msg);
   _exit(127);
 }

@@ -10,8 +10,8 @@ __attribute__((noreturn)) void init_main(const struct spawn_config *sc, int sync
 /* The process settings, in their order: rlimits, oom score, env, bounding set, user, the
  * capability sets, cwd and umask, no_new_privs, the executable's path, fds. Shared with exec. */
 struct seccomp_program;
-int init_process_setup(const struct oci_process *process, int preserve_fds, const struct seccomp_program *seccomp,
-                       int sync_fd, char **exe, char ***envp,
+int init_process_setup(const struct oci_process *process, int preserve_fds,
+                       const struct seccomp_program *seccomp, int sync_fd, char **exe, char ***envp,
                        struct skiff_error *err);
 
 #endif

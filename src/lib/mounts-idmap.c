@@ -172,7 +172,8 @@ static int prepare(const struct oci_config *c, int bundle_fd, int joined_userns,
     else if (!m->source || !*m->source)
       skiff_fail(err, EINVAL, "bind mount without a source");
     else if (geteuid() != 0)
-      skiff_fail(err, EPERM, "idmapped mounts need root: the kernel idmaps only filesystems the caller administers");
+      skiff_fail(err, EPERM,
+                 "idmapped mounts need root: the kernel idmaps only filesystems the caller administers");
     else if ((r = mount_userns(c, m, joined_userns, cache, err)) >= 0)
       r = trees[i] = idmapped_tree(bundle_fd, m, recursive, r, err);
     if (r < 0)

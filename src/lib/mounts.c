@@ -496,7 +496,8 @@ int mount_fd_bind(int src, int dst, bool recursive, bool readonly, struct skiff_
   cleanup_close int tree = (int)syscall(SYS_open_tree, src, "", flags);
   if (tree < 0 && errno == ENOSYS) { /* before Linux 5.2: by path, the one way there is */
     char from[PROC_FD_PATH_MAX], to[PROC_FD_PATH_MAX];
-    if (mount(proc_fd_path(src, from), proc_fd_path(dst, to), NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+    if (mount(proc_fd_path(src, from), proc_fd_path(dst, to), NULL, MS_BIND | (recursive ? MS_REC : 0),
+              NULL) < 0)
       return skiff_fail_errno(err, errno, "bind mount");
     return readonly ? mount_remount_bind(dst, MS_RDONLY, 0, err) : 0;
   }
@@ -504,8 +505,8 @@ int mount_fd_bind(int src, int dst, bool recursive, bool readonly, struct skiff_
     return skiff_fail_errno(err, errno, "open_tree");
   /* read-only before it is attached: never visible writable, and no remount through a path */
   struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-  if (readonly &&
-      syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ro, sizeof ro) < 0)
+  if (readonly && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ro,
+                          sizeof ro) < 0)
     return skiff_fail_errno(err, errno, "make the bind mount read-only");
   return mount_fd_move(tree, dst, err);
 }

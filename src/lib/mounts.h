@@ -11,13 +11,13 @@
 #include "oci/error.h"
 
 struct mount_context {
-  int root_fd;           /* O_PATH fd of the rootfs (its bind mount onto itself) */
-  const char *root_path; /* canonical host path of the rootfs */
-  bool in_user_ns;       /* mknod and some remounts are refused: see the fallbacks */
-  bool cgroup_ns;        /* the init has its own cgroup namespace */
-  const char *mountinfo; /* the init's /proc/self/mountinfo, read before any container mount */
+  int root_fd;             /* O_PATH fd of the rootfs (its bind mount onto itself) */
+  const char *root_path;   /* canonical host path of the rootfs */
+  bool in_user_ns;         /* mknod and some remounts are refused: see the fallbacks */
+  bool cgroup_ns;          /* the init has its own cgroup namespace */
+  const char *mountinfo;   /* the init's /proc/self/mountinfo, read before any container mount */
   const char *mount_label; /* linux.mountLabel (SELinux context of the mounted filesystems), or NULL */
-  int *idmap_trees; /* per config->mounts[i]: a detached idmapped tree to attach (-1: none); or NULL */
+  int *idmap_trees;        /* per config->mounts[i]: a detached idmapped tree to attach (-1: none); or NULL */
 };
 
 /* Mounts config->mounts in order. Read-only tmpfs mounts and a read-only /dev are mounted rw

@@ -73,13 +73,9 @@ static int parse_nodes(const char *list, struct node_mask *mask, struct skiff_er
     for (unsigned long n = first; n <= last; n++)
       mask->bits[n / BITS_PER_WORD] |= 1UL << (n % BITS_PER_WORD);
     mask->any = true;
-    if (*s == ',')
-      s++;
-    else if (*s)
-      goto invalid;
-    else
+    if (*s == '\0')
       break;
-    if (!*s) /* a trailing comma */
+    if (*s != ',' || *++s == '\0') /* a trailing comma too */
       goto invalid;
   }
   return 0;
@@ -180,7 +176,8 @@ static int apply_scheduler(const struct oci_process *p, struct skiff_error *err)
 }
 
 int process_apply_sched(const struct oci_process *process, struct skiff_error *err) {
-  if (apply_io_priority(process, err) < 0)
+  /* again for exec --process, whose scheduler create has not seen */
+  if (check_scheduler(process, err) < 0 || apply_io_priority(process, err) < 0)
     return -1;
   return apply_scheduler(process, err);
 }

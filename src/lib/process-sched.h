@@ -19,7 +19,8 @@
  *   linux.memoryPolicy.nodes that are not a node list ("0-3,7"). */
 int process_check_host_support(const struct oci_config *config, struct skiff_error *err);
 
-/* process.ioPriority and process.scheduler of one process: the init's, or an exec'd one's. */
+/* process.ioPriority and process.scheduler of one process: the init's, or an exec'd one's (whose
+ * scheduler is checked as process_check_host_support checks the config's). */
 int process_apply_sched(const struct oci_process *process, struct skiff_error *err);
 
 /* In the init: process_apply_sched for config->process, then linux.personality and

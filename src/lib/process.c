@@ -361,9 +361,9 @@ int process_exec(const struct oci_process *process, const char *path, struct ski
 }
 
 static enum oci_ns_type sysctl_namespace(const char *dotted) {
-  static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                         "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
-                                         "kernel.shm_rmid_forced"};
+  static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                         "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                         "kernel.shmmni", "kernel.shm_rmid_forced"};
   for (size_t i = 0; i < sizeof ipc_keys / sizeof ipc_keys[0]; i++)
     if (!strcmp(dotted, ipc_keys[i]))
       return OCI_NS_IPC;

@@ -85,7 +85,8 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
       .in_user_ns = in_user_ns,
       .cgroup_ns = oci_config_namespace(config, OCI_NS_CGROUP) != NULL,
       .mountinfo = mountinfo,
-      .mount_label = config->linux_.mount_label && *config->linux_.mount_label ? config->linux_.mount_label : NULL,
+      .mount_label =
+          config->linux_.mount_label && *config->linux_.mount_label ? config->linux_.mount_label : NULL,
       .idmap_trees = idmap_trees,
   };
   if (mounts_setup(config, &ctx, err) < 0)

@@ -12,6 +12,7 @@
 
 #include "lib/cgroups/cgroup.h"
 #include "lib/init.h"
+#include "lib/log.h"
 #include "lib/namespaces.h"
 #include "lib/seccomp.h"
 #include "lib/sync.h"
@@ -183,6 +184,8 @@ int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct
   }
   if (pid < 0)
     return -1;
+  log_debug("clone3: pid %d, namespaces %#lx at clone, %#lx by the init%s", pid, sc->clone_flags,
+            sc->unshare_flags, placed ? ", placed in its cgroup by clone3" : "");
   close(steal_fd(&init_fd));
   result->terminal_master = -1;
   if (parent_steps(sc, parent_fd, &pid, placed, &result->terminal_master, err) < 0) {

@@ -19,30 +19,30 @@ struct spawn_config {
   const struct oci_config *config;
   const char *bundle; /* absolute; init's cwd while it resolves relative mount sources */
   const char *rootfs; /* absolute */
-  int exec_fifo_fd; /* create: O_PATH fd of <state>/exec.fifo the init blocks on; run: -1 */
+  int exec_fifo_fd;   /* create: O_PATH fd of <state>/exec.fifo the init blocks on; run: -1 */
   bool no_pivot;
   bool no_new_keyring; /* keep the caller's session keyring instead of a fresh one */
   int preserve_fds;
   int ns_fds[OCI_NS_COUNT]; /* namespaces joined by path, -1 elsewhere */
-  struct cgroup *cgroup; /* NULL: no cgroup */
-  int *idmap_trees; /* detached idmapped mount trees made by the parent, or NULL */
+  struct cgroup *cgroup;    /* NULL: no cgroup */
+  int *idmap_trees;         /* detached idmapped mount trees made by the parent, or NULL */
   /* step 5, in the parent: prestart and createRuntime hooks; may be NULL */
   int (*on_namespaces_ready)(struct spawn_config *sc, pid_t pid, struct skiff_error *err);
-  void *opaque; /* for on_namespaces_ready */
+  void *opaque;                          /* for on_namespaces_ready */
   const struct seccomp_program *seccomp; /* NULL: no filter */
   /* the init's SCMP_ACT_NOTIFY listener, to hand to the agent */
   int (*on_seccomp_listener)(struct spawn_config *sc, pid_t pid, int listener_fd, struct skiff_error *err);
   /* filled by spawn_plan(): */
-  unsigned long clone_flags; /* CLONE_NEW* given to clone3 */
+  unsigned long clone_flags;   /* CLONE_NEW* given to clone3 */
   unsigned long unshare_flags; /* CLONE_NEW* the init creates itself after step 3 */
-  bool new_user_ns; /* the user namespace is new (maps to write) */
-  bool unshare_pid; /* new pid ns entered with unshare + fork (step 4) */
+  bool new_user_ns;            /* the user namespace is new (maps to write) */
+  bool unshare_pid;            /* new pid ns entered with unshare + fork (step 4) */
   bool new_time_ns;
 };
 
 struct spawn_result {
-  pid_t pid; /* host pid of the container's init */
-  int sync_fd; /* parent's end of the socket, still open (run sends step 8 on it) */
+  pid_t pid;           /* host pid of the container's init */
+  int sync_fd;         /* parent's end of the socket, still open (run sends step 8 on it) */
   int terminal_master; /* process.terminal: the pty master the init sent, else -1 */
 };
 

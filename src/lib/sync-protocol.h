@@ -16,10 +16,11 @@
  * |  4   | init -> parent  | SYNC_PID             | only when a new pid namespace had to be entered by     |
  * |      |                 |                      | unshare+fork: value = host pid of the new init; the    |
  * |      |                 |                      | process that sent it exits, the parent adopts the pid. |
- * |  5   | init -> parent  | SYNC_NS_READY        | every namespace is set up. The parent runs             |
- * |      |                 |                      | createRuntime hooks (and prestart) now.                |
- * |  6   | parent -> init  | SYNC_NS_READY_ACK    | init builds the rootfs, runs createContainer hooks,    |
- * |      |                 |                      | pivots, and applies the process settings.              |
+ * |  5   | init -> parent  | SYNC_NS_READY        | every namespace is set up (hostname, lo) and the       |
+ * |      |                 |                      | config's mounts are done. The parent runs prestart and |
+ * |      |                 |                      | createRuntime hooks now.                               |
+ * |  6   | parent -> init  | SYNC_NS_READY_ACK    | value: the init's host pid. Init runs createContainer  |
+ * |      |                 |                      | hooks, pivots, and applies the process settings.       |
  * |  7   | init -> parent  | SYNC_CREATED         | init is ready to exec and waits: on the exec fifo for  |
  * |      |                 |                      | `start` (create), or for step 8 (run). The parent      |
  * |      |                 |                      | writes state.json and the pid file.                    |
@@ -60,8 +61,8 @@ enum sync_type {
 #define SYNC_TEXT_MAX 1024
 
 struct sync_msg {
-  uint32_t type; /* enum sync_type */
-  int32_t value; /* SYNC_PID: the pid; SYNC_ERROR: errno */
+  uint32_t type;            /* enum sync_type */
+  int32_t value;            /* SYNC_PID: the pid; SYNC_ERROR: errno */
   char text[SYNC_TEXT_MAX]; /* SYNC_ERROR: the message, NUL-terminated */
 };
 

@@ -9,16 +9,26 @@
 
 static const char *sync_type_name(uint32_t type) {
   switch (type) {
-  case SYNC_PLACED: return "placed";
-  case SYNC_USERNS_READY: return "userns-ready";
-  case SYNC_IDMAP_DONE: return "idmap-done";
-  case SYNC_PID: return "pid";
-  case SYNC_NS_READY: return "ns-ready";
-  case SYNC_NS_READY_ACK: return "ns-ready-ack";
-  case SYNC_CREATED: return "created";
-  case SYNC_START: return "start";
-  case SYNC_ERROR: return "error";
-  case SYNC_TERMINAL: return "terminal";
+  case SYNC_PLACED:
+    return "placed";
+  case SYNC_USERNS_READY:
+    return "userns-ready";
+  case SYNC_IDMAP_DONE:
+    return "idmap-done";
+  case SYNC_PID:
+    return "pid";
+  case SYNC_NS_READY:
+    return "ns-ready";
+  case SYNC_NS_READY_ACK:
+    return "ns-ready-ack";
+  case SYNC_CREATED:
+    return "created";
+  case SYNC_START:
+    return "start";
+  case SYNC_ERROR:
+    return "error";
+  case SYNC_TERMINAL:
+    return "terminal";
   }
   return "unknown";
 }
@@ -80,8 +90,8 @@ int sync_recv(int fd, struct sync_msg *msg, int *passed_fd, struct skiff_error *
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } control;
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                      .msg_controllen = sizeof control.buf};
+  struct msghdr mh = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
   if (passed_fd)
     *passed_fd = -1;
   memset(msg, 0, sizeof *msg);
@@ -110,7 +120,8 @@ int sync_recv(int fd, struct sync_msg *msg, int *passed_fd, struct skiff_error *
   return 0;
 }
 
-int sync_expect(int fd, enum sync_type expected, struct sync_msg *msg, int *passed_fd, struct skiff_error *err) {
+int sync_expect(int fd, enum sync_type expected, struct sync_msg *msg, int *passed_fd,
+                struct skiff_error *err) {
   if (sync_recv(fd, msg, passed_fd, err) < 0)
     return -1;
   if (msg->type != (uint32_t)expected)

@@ -22,6 +22,7 @@ int sync_recv(int fd, struct sync_msg *msg, int *passed_fd, struct skiff_error *
 /* Receives the next message and checks that it is `expected`. A SYNC_ERROR from the peer is
  * turned into err (returns -1); EOF is "init exited" / "parent went away". When passed_fd is
  * not NULL, an SCM_RIGHTS fd is stored there (or -1). */
-int sync_expect(int fd, enum sync_type expected, struct sync_msg *msg, int *passed_fd, struct skiff_error *err);
+int sync_expect(int fd, enum sync_type expected, struct sync_msg *msg, int *passed_fd,
+                struct skiff_error *err);
 
 #endif

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,4 +178,26 @@ void fds_close_except(const int *keep, int n, int from) {
     lo = (unsigned int)sorted[i] + 1;
   }
   syscall(SYS_close_range, lo, ~0U, 0);
+}
+
+int write_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
+  char abs[PATH_MAX], num[32];
+  if (path[0] != '/') {
+    if (!getcwd(abs, sizeof abs) || strlen(abs) + strlen(path) + 2 > sizeof abs)
+      return skiff_fail_errno(err, errno ? errno : ENAMETOOLONG, "pid file %s", path);
+    strcat(abs, "/");
+    strcat(abs, path);
+  } else {
+    snprintf(abs, sizeof abs, "%s", path);
+  }
+  char dir[PATH_MAX], base[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", abs);
+  snprintf(base, sizeof base, "%s", abs);
+  cleanup_close int dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return skiff_fail_errno(err, errno, "pid file %s", path);
+  int len = snprintf(num, sizeof num, "%d", pid);
+  if (write_file_atomic(dirfd, basename(base), num, (size_t)len, 0644, err) < 0)
+    return skiff_error_prefix(err, "pid file");
+  return 0;
 }

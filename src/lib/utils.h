@@ -34,4 +34,7 @@ int fd_move_above(int fd, int min_fd, struct skiff_error *err);
 /* Closes every fd >= from except those in keep (any order, n small). */
 void fds_close_except(const int *keep, int n, int from);
 
+/* Writes pid (no newline, as runc) to path, relative to the cwd, through a rename. */
+int write_pid_file(const char *path, pid_t pid, struct skiff_error *err);
+
 #endif

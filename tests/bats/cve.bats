@@ -296,6 +296,18 @@ guard_proc_value() {
   done
 }
 
+@test "CVE-2025-52565: /dev/console is the pty itself, never the target of a symlink the image put there" {
+  use_image_dev
+  mknod -m 666 "$ROOTFS/dev/null" c 1 3
+  ln -s /proc/sys/kernel/domainname "$ROOTFS/dev/console"
+  update_config '.process.terminal = true'
+  set_args sh -c '[ -L /dev/console ] && echo symlink; grep -c domainname /proc/self/mountinfo; tty'
+  run skiff run --bundle "$BUNDLE" "$(new_id)" </dev/null
+  assert_success
+  [[ $output != *symlink* ]] || fail "/dev/console is still the image's symlink"
+  [[ ${lines[0]} == 0* ]] || fail "the pty was mounted over the symlink's target: $output"
+}
+
 # ---- CVE-2025-52881: procfs writes redirected by mounts ------------------------------------------------
 
 # A createContainer hook (run in the container's mount namespace before pivot_root) binds a global

@@ -375,6 +375,16 @@ EOF
   skiff delete --force "$ID"
 }
 
+@test "exec --pid-file \"\": no pid file, as runc" {
+  start_sleeper
+  mkdir "$BATS_TEST_TMPDIR/cwd"
+  cd "$BATS_TEST_TMPDIR/cwd"
+  run --separate-stderr skiff exec --pid-file "" "$ID" true
+  assert_success
+  [[ -z $(ls -A) ]] || fail "a file was written: $(ls -A)"
+  skiff delete --force "$ID"
+}
+
 # podman (conmon): exec --pid-file F --process F --detach ID; containerd: exec --process F --detach
 # --pid-file F ID, both with process.json as the engines write it.
 @test "exec --process: a process.json as the engines send it, in their argument shapes" {

@@ -47,6 +47,13 @@ add_recording_hooks() {
   done
 }
 
+# wait_for_stage STAGE: the recording hook of STAGE has ended (its line is the last it writes)
+wait_for_stage() {
+  local tries=100
+  while ! grep -qx "$1" "$SHARED/order" 2>/dev/null && ((tries-- > 0)); do sleep 0.05; done
+  grep -qx "$1" "$SHARED/order" || fail "the $1 hook did not run"
+}
+
 ns_of() {
   local n
   for n in mnt pid net uts ipc; do echo "$n $(readlink "/proc/$1/ns/$n")"; done
@@ -66,6 +73,8 @@ expect_nothing_left() {
 
 @test "hooks: all six stages run, in order, each at its command" {
   runc_lacks "poststart after the process started (runc 1.1 runs it in create)"
+  # a slow startContainer hook: start must still wait for it (and for the exec) before poststart
+  add_hook startContainer 'sleep 0.5'
   add_recording_hooks
   # a second prestart hook runs after the first
   add_hook prestart 'echo prestart-2 >> "$LOG/order"'
@@ -86,6 +95,7 @@ expect_nothing_left() {
 
 @test "hooks: run in the foreground too, poststop when run ends" {
   runc_lacks "poststart after the process started (runc 1.1 runs it in create)"
+  add_hook startContainer 'sleep 0.5'
   add_recording_hooks
   run_container sh -c 'echo process >> /shared/order'
   assert_success
@@ -98,6 +108,17 @@ expect_nothing_left() {
   assert_line poststart
   assert_line process
   assert_line --index 6 poststop
+}
+
+@test "hooks: run --detach runs poststart before it returns" {
+  runc_lacks "poststart after the process started (runc 1.1 runs it in create)"
+  add_recording_hooks
+  set_args sleep 1000
+  run --separate-stderr skiff run -d "$ID" </dev/null
+  assert_success
+  run cat "$SHARED/order"
+  assert_output "$(printf '%s\n' prestart createRuntime createContainer startContainer poststart)"
+  skiff delete --force "$ID"
 }
 
 @test "hooks: prestart, createRuntime, poststart and poststop run in the runtime's namespaces" {
@@ -121,6 +142,7 @@ expect_nothing_left() {
   local init stage
   init=$(ns_of "$(container_pid "$ID")")
   skiff start "$ID"
+  wait_for_stage startContainer # runc's start returns before the hook runs
   for stage in createContainer startContainer; do
     [[ $(<"$SHARED/$stage.ns") == "$init" ]] || fail "$stage: $(<"$SHARED/$stage.ns"); the init's: $init"
   done
@@ -217,6 +239,7 @@ expect_nothing_left() {
   local pid
   pid=$(container_pid "$ID")
   skiff start "$ID"
+  wait_for_stage startContainer
   skiff delete --force "$ID"
   local stage status want_pid
   for stage in prestart createRuntime createContainer startContainer poststart poststop; do
@@ -282,7 +305,7 @@ expect_nothing_left() {
 
 @test "hooks: a timeout also kills what the hook started" {
   runc_lacks "runc kills only the hook process"
-  add_hook prestart 'sleep 60; true' 1
+  add_hook prestart '(sleep 60; true); true' 1
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
   expect_error create prestart "timed out"

@@ -90,8 +90,8 @@ expect_refused_create() {
   mount_label="system_u:object_r:tmp_t:s0"
   update_config '.process.selinuxLabel = $l | .linux.mountLabel = $m | .mounts += [{destination: "/lab", type: "tmpfs", source: "tmpfs"}]' \
     --arg l "${label%$'\0'}" --arg m "$mount_label"
-  run_container sh -c 'cat /proc/self/attr/current; echo; ls -Zd /lab'
+  run_container sh -c 'cat /proc/self/attr/current; echo; grep " /lab " /proc/self/mountinfo'
   assert_success
   [[ ${lines[0]} == "${label%$'\0'}"* ]] || fail "process label: $output"
-  [[ $output == *tmp_t* ]] || fail "mount label: $output"
+  [[ ${lines[1]} == *context=*tmp_t* ]] || fail "mount label: $output"
 }

@@ -206,11 +206,12 @@ allow_realtime() {
   if [[ $(stat -fc %T /sys/fs/resctrl 2>/dev/null) == resctrl ]]; then
     skip "resctrl is mounted on this host"
   fi
-  update_config '.linux.intelRdt = {closID: "skiff-test"}'
+  # (runc 1.1 checks for resctrl only when a schema is given)
+  update_config '.linux.intelRdt = {closID: "skiff-test", l3CacheSchema: "L3:0=f"}'
   run_container true
-  expect_error run --runc "resctrl" linux.intelRdt "not supported on this host"
+  expect_error run --runc "Intel RDT" linux.intelRdt "not supported on this host"
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create --runc "resctrl" linux.intelRdt resctrl
+  expect_error create --runc "Intel RDT" linux.intelRdt resctrl
   run skiff state "$ID"
   assert_failure
   [[ ! -e /sys/fs/resctrl/skiff-test ]]

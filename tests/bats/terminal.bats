@@ -173,6 +173,7 @@ run_with_console() {
 }
 
 @test "terminal: skiff run in the foreground with stdin not a terminal still relays" {
+  runc_lacks "a foreground run with a terminal needs /dev/tty in runc"
   set_args sh -c 'tty >/dev/null && echo on-a-tty; read line; echo "got:$line"'
   run --separate-stderr skiff run "$ID" <<<"hello"
   assert_success
