@@ -21,6 +21,8 @@
 #include "lib/foreground.h"
 #include "lib/hooks.h"
 #include "lib/log.h"
+#include "lib/lsm.h"
+#include "lib/mounts.h"
 #include "lib/process-sched.h"
 #include "lib/process.h"
 #include "lib/namespaces.h"
@@ -78,6 +80,8 @@ static void launch_finish(struct launch *l, bool teardown) {
   if (l->sc.exec_fifo_fd >= 0)
     close(l->sc.exec_fifo_fd);
   ns_close_paths(l->sc.ns_fds);
+  if (l->config)
+    mounts_idmap_close(l->sc.idmap_trees, l->config->n_mounts);
   if (l->cgroup) {
     if (teardown)
       cgroup_destroy(l->cgroup, &ignored);
@@ -133,7 +137,8 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   if (!S_ISDIR(st.st_mode))
     return skiff_fail(err, ENOTDIR, "config.json: root.path: rootfs \"%s\" is not a directory", l->rootfs);
   warn_unknown_capabilities(&l->config->process);
-  if (process_validate_sysctl(l->config, err) < 0 || process_check_host_support(l->config, err) < 0)
+  if (process_validate_sysctl(l->config, err) < 0 || process_check_host_support(l->config, err) < 0 ||
+      lsm_check_host(l->config, err) < 0)
     return -1;
   if (!oci_config_namespace(l->config, OCI_NS_MOUNT))
     return skiff_fail(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
@@ -148,6 +153,10 @@ static int move_fds_above_preserved(struct launch *l, int preserve_fds, struct s
       return -1;
   if (l->sc.exec_fifo_fd >= 0 && (l->sc.exec_fifo_fd = fd_move_above(l->sc.exec_fifo_fd, min, err)) < 0)
     return -1;
+  for (size_t i = 0; l->sc.idmap_trees && i < l->config->n_mounts; i++)
+    if (l->sc.idmap_trees[i] >= 0 &&
+        (l->sc.idmap_trees[i] = fd_move_above(l->sc.idmap_trees[i], min, err)) < 0)
+      return -1;
   if ((l->dirfd = fd_move_above(l->dirfd, min, err)) < 0)
     return -1;
   return 0;
@@ -239,6 +248,27 @@ static int send_seccomp_listener(struct spawn_config *sc, pid_t pid, int listene
   return seccomp_send_listener(&l->config->linux_.seccomp, listener_fd, json, pid, err);
 }
 
+/* Rootless (euid != 0) with no cgroup it may write to (none delegated): as runc, the container
+ * runs without a cgroup of its own, unless the config asks for limits only a cgroup can give. */
+static bool sets_limits(const struct oci_config *c) {
+  const struct oci_resources *r = &c->linux_.resources;
+  return c->linux_.has_resources && (r->has_memory || r->has_cpu || r->has_pids || r->has_block_io ||
+                                     r->has_network || r->n_hugepage_limits || r->n_rdma || r->n_unified);
+}
+
+static int create_cgroup(struct launch *l, struct skiff_error *err) {
+  if (cgroup_create(l->config, l->id, l->ctx->systemd_cgroup, &l->cgroup, err) == 0)
+    return 0;
+  if (geteuid() == 0 || (err->code != EACCES && err->code != EPERM && err->code != EROFS))
+    return -1;
+  if (sets_limits(l->config))
+    return skiff_error_prefix(err, "linux.resources: rootless, the limits need a cgroup delegated to "
+                                   "the user");
+  log_debug("rootless: no writable cgroup (%s), the container runs in the caller's", err->msg);
+  l->cgroup = NULL;
+  return 0;
+}
+
 /* Everything of create up to a container in "created" (or, for run, ready for step 8). */
 static int launch_container(struct launch *l, const struct create_options *opts, bool run_mode,
                             struct skiff_error *err) {
@@ -246,14 +276,15 @@ static int launch_container(struct launch *l, const struct create_options *opts,
     return -1;
   if (check_terminal(l->config, opts, run_mode, err) < 0 || ns_open_paths(l->config, l->sc.ns_fds, err) < 0)
     return -1;
+  if (mounts_idmap_open(l->config, l->bundle, l->sc.ns_fds[OCI_NS_USER], &l->sc.idmap_trees, err) < 0)
+    return -1;
   if (seccomp_prepare(l->config, &l->seccomp, err) < 0)
     return skiff_error_prefix(err, "config.json");
   l->dirfd = state_dir_create(l->ctx->root, l->id, err);
   if (l->dirfd < 0)
     return -1;
   l->dir_created = true;
-  if (cgroup_create(l->config, l->id, l->ctx->systemd_cgroup, &l->cgroup, err) < 0 ||
-      record_state(l, 0, err) < 0)
+  if (create_cgroup(l, err) < 0 || record_state(l, 0, err) < 0)
     return -1;
   if (!run_mode && make_exec_fifo(l, err) < 0)
     return -1;

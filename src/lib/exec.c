@@ -24,6 +24,7 @@
 #include "lib/container-internal.h"
 #include "lib/foreground.h"
 #include "lib/init.h"
+#include "lib/lsm.h"
 #include "lib/namespaces.h"
 #include "lib/process-sched.h"
 #include "lib/process.h"
@@ -98,6 +99,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
     goto fail;
   if (init_process_setup(&x->ep.process, x->opts->preserve_fds, x->seccomp, fd, &exe, &envp, &err) < 0)
     goto fail;
+  if (lsm_apply_exec_label(&x->ep.process, &err) < 0)
+    goto fail;
   process_exec_env(&x->ep.process, exe, envp, &err); /* X2: EOF on success */
 fail:
   sync_send_error(fd, &err);
@@ -135,6 +138,18 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
   cleanup_close int child_fd = fds[1];
   x->sync_fd = fds[0];
   cleanup_close int saved_pidns = -1;
+  /* Without root on the host, entering the container's pid namespace takes the capabilities of
+   * its user namespace: this process joins that first, for good (nothing it does afterwards needs
+   * the host's), non-dumpable so that the container cannot ptrace it; the child finds itself in
+   * it already. */
+  bool in_userns = geteuid() != 0 && x->ns_fds[OCI_NS_USER] >= 0;
+  if (in_userns) {
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (setns(x->ns_fds[OCI_NS_USER], CLONE_NEWUSER) < 0)
+      return skiff_fail_errno(err, errno, "join the container's user namespace");
+    close(x->ns_fds[OCI_NS_USER]);
+    x->ns_fds[OCI_NS_USER] = -1;
+  }
   if (spawn_enter_pid_ns(x->ns_fds[OCI_NS_PID], &saved_pidns, err) < 0)
     return -1;
   struct clone_args args = {.exit_signal = SIGCHLD};
@@ -143,7 +158,7 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
     exec_child(x, child_fd);
   int clone_errno = errno;
   close(steal_fd(&child_fd)); /* else X2's EOF never comes */
-  if (spawn_leave_pid_ns(saved_pidns, err) < 0)
+  if (!in_userns && spawn_leave_pid_ns(saved_pidns, err) < 0)
     return -1;
   if (x->pid < 0)
     return skiff_fail_errno(err, clone_errno, "clone3");
@@ -206,6 +221,8 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
   int ret = exec_process_build(&x.ep, x.lc.dirfd, opts, err);
   if (ret == 0)
     ret = check_exec(&x, err);
+  if (ret == 0)
+    ret = lsm_check_process(&x.ep.process, err);
   if (ret == 0 && seccomp_prepare(x.ep.config, &x.seccomp, err) < 0)
     ret = skiff_error_prefix(err, "config.json");
   if (ret == 0)

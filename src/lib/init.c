@@ -16,6 +16,7 @@
 
 #include "lib/capabilities.h"
 #include "lib/hooks.h"
+#include "lib/lsm.h"
 #include "lib/namespaces.h"
 #include "lib/netlink.h"
 #include "lib/process-sched.h"
@@ -31,7 +32,11 @@
 /* Closes every inherited fd the init does not need (the parent's state directory, log file,
  * ...), so that none can reach the container even by mistake. */
 static void close_inherited_fds(const struct spawn_config *sc, int sync_fd) {
-  int keep[OCI_NS_COUNT + 2], n = 0;
+  size_t n_trees = sc->idmap_trees ? sc->config->n_mounts : 0;
+  int keep[OCI_NS_COUNT + 2 + n_trees], n = 0;
+  for (size_t i = 0; i < n_trees; i++)
+    if (sc->idmap_trees[i] >= 0)
+      keep[n++] = sc->idmap_trees[i];
   keep[n++] = sync_fd;
   if (sc->exec_fifo_fd >= 0)
     keep[n++] = sc->exec_fifo_fd;
@@ -109,10 +114,17 @@ static int init_namespaces(const struct spawn_config *sc, int fd, struct skiff_e
     return -1;
   if (sc->new_user_ns && !(sc->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
     return skiff_fail_errno(err, errno, "unshare user namespace");
+  /* A parent without root writes /proc/<pid>/uid_map itself, and that file of a non-dumpable
+   * process belongs to root: dumpable until the maps are written (nothing of the container runs
+   * yet), as runc does. */
+  if (sc->unprivileged_maps)
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   if (sync_send(fd, SYNC_USERNS_READY, 0, err) < 0) /* step 2 */
     return -1;
   if (sync_expect(fd, SYNC_IDMAP_DONE, &msg, NULL, err) < 0) /* step 3 */
     return -1;
+  if (sc->unprivileged_maps)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (oci_config_namespace(sc->config, OCI_NS_USER) && become_userns_root(err) < 0)
     return -1;
   if (sc->unshare_flags && unshare((int)sc->unshare_flags) < 0)
@@ -289,6 +301,8 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   if (wait_for_start(sc, sync_fd, &err) < 0)
     goto fail_late;
   if (run_init_hooks(sc, &hooks->start_container, "startContainer", "created", &err) < 0)
+    goto fail_late;
+  if (lsm_apply_exec_label(&sc->config->process, &err) < 0)
     goto fail_late;
   process_exec_env(&sc->config->process, exe, envp, &err);
   goto fail_late;

@@ -45,6 +45,7 @@ static void spawn_plan(struct spawn_config *sc) {
   bool user_path = user && user->path;
   sc->new_user_ns = (new_flags & CLONE_NEWUSER) != 0;
   sc->new_time_ns = (new_flags & CLONE_NEWTIME) != 0;
+  sc->unprivileged_maps = sc->new_user_ns && geteuid() != 0;
   unsigned long late = new_flags & (CLONE_NEWCGROUP | CLONE_NEWTIME);
   new_flags &= ~late;
   if (has_user && (joins_other || user_path)) {

@@ -38,6 +38,7 @@ struct spawn_config {
   bool new_user_ns;            /* the user namespace is new (maps to write) */
   bool unshare_pid;            /* new pid ns entered with unshare + fork (step 4) */
   bool new_time_ns;
+  bool unprivileged_maps; /* new user ns whose maps a parent without root writes (init dumpable meanwhile) */
 };
 
 struct spawn_result {

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -106,14 +107,22 @@ static int apply_console_size(const struct oci_process *process, int master, str
  * /dev/console reach the container's terminal. The source is the peer's own fd (open_tree),
  * the target the fd of the resolved /dev/console; /proc/self/fd paths only before Linux 5.2. */
 static int mount_console(int root, int peer, struct skiff_error *err) {
-  cleanup_close int target = path_create_file_in_root(root, "/dev/console", 0600, err);
-  if (target < 0)
+  /* /dev/console itself, never what a symlink there points at (CVE-2025-52565): the image's symlink
+   * is replaced by a file; a node that is there (a /dev bound from the host) is used as it is */
+  cleanup_close int dev = path_open_in_root(root, "/dev", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS, err);
+  if (dev < 0)
     return -1;
   struct stat st;
-  if (fstat(target, &st) < 0)
-    return skiff_fail_errno(err, errno, "stat /dev/console");
-  if (S_ISDIR(st.st_mode))
-    return skiff_fail(err, EISDIR, "/dev/console is a directory");
+  if (fstatat(dev, "console", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+      unlinkat(dev, "console", 0) < 0)
+    return skiff_fail_errno(err, errno, "remove the /dev/console symlink");
+  if (mknodat(dev, "console", S_IFREG | 0600, 0) < 0 && errno != EEXIST)
+    return skiff_fail_errno(err, errno, "create /dev/console");
+  cleanup_close int target = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0 || fstat(target, &st) < 0)
+    return skiff_fail_errno(err, errno, "open /dev/console");
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+    return skiff_fail(err, EINVAL, "/dev/console is neither a file nor a character device");
   cleanup_close int tree =
       (int)syscall(SYS_open_tree, peer, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree >= 0) {
