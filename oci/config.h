@@ -14,6 +14,9 @@
 
 #include "oci/error.h"
 
+/* The version of the runtime spec skiff implements. */
+#define OCI_SPEC_VERSION "1.2.0"
+
 struct oci_kv {
   char *key;
   char *value;

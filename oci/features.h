@@ -10,7 +10,6 @@
 #include "oci/error.h"
 
 /* The runtime-spec version skiff implements: the features' ociVersionMax. */
-#define OCI_SPEC_VERSION "1.2.0"
 
 struct oci_names {
   const char *const *v;

@@ -132,7 +132,7 @@ char *oci_spec_default(bool rootless, uint32_t host_uid, uint32_t host_gid) {
   struct json_writer w;
   json_writer_init(&w, "\t");
   json_write_begin_object(&w);
-  json_write_kstring(&w, "ociVersion", "1.2.0");
+  json_write_kstring(&w, "ociVersion", OCI_SPEC_VERSION);
   write_process(&w);
   json_write_key(&w, "root");
   json_write_begin_object(&w);

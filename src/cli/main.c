@@ -20,7 +20,6 @@
 
 /* The version of the runtime-spec skiff implements, printed by --version (the ociVersion that
  * oci/spec-default.c writes too). */
-#define SKIFF_OCI_SPEC_VERSION "1.2.0"
 
 struct command {
   const char *name;
@@ -60,7 +59,7 @@ static void print_help(struct cli_option *options, size_t n_options) {
 static void print_version(void) {
   const struct scmp_version *v = seccomp_version();
   printf("skiff version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n", PACKAGE_VERSION, SKIFF_COMMIT,
-         SKIFF_OCI_SPEC_VERSION, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
+         OCI_SPEC_VERSION, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
 }
 
 /* runc's rule: $XDG_RUNTIME_DIR when not root, and when root only inside a user namespace

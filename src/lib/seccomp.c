@@ -20,7 +20,6 @@
 #include "oci/names.h"
 
 /* The version of the spec whose "container process state" skiff sends to the agent. */
-#define SECCOMP_STATE_OCI_VERSION "1.2.0"
 
 #define ARGS_MAX 6 /* a system call has six arguments */
 
@@ -319,7 +318,7 @@ static char *process_state_json(const struct oci_seccomp *sc, const char *state_
   struct json_writer w;
   json_writer_init(&w, NULL);
   json_write_begin_object(&w);
-  json_write_kstring(&w, "ociVersion", SECCOMP_STATE_OCI_VERSION);
+  json_write_kstring(&w, "ociVersion", OCI_SPEC_VERSION);
   json_write_kstrings(&w, "fds", fds, 1);
   json_write_kint(&w, "pid", pid);
   if (sc->listener_metadata && sc->listener_metadata[0])
