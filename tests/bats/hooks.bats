@@ -114,8 +114,8 @@ expect_nothing_left() {
   runc_lacks "poststart after the process started (runc 1.1 runs it in create)"
   add_recording_hooks
   set_args sleep 1000
-  run --separate-stderr skiff run -d "$ID" </dev/null
-  assert_success
+  capture skiff run -d "$ID"
+  [[ $status -eq 0 ]] || fail "run -d failed: $stderr"
   run cat "$SHARED/order"
   assert_output "$(printf '%s\n' prestart createRuntime createContainer startContainer poststart)"
   skiff delete --force "$ID"

@@ -89,8 +89,13 @@ watchdog() { # PID of the server
   while sleep 2; do
     kill -0 "$1" 2>/dev/null || return
     ps -o pid=,etimes=,comm= --ppid "$1" | while read -r pid secs comm; do
-      [[ $comm == "${RT_BIN##*/}" ]] && ((secs > 30)) && echo "bench: $RT_NAME: killing hung pid $pid" >&2 &&
-        kill -KILL "$pid" 2>/dev/null
+      [[ $comm == "${RT_BIN##*/}" ]] && ((secs > 30)) || continue
+      echo "bench: $RT_NAME: killing hung pid $pid: $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null)" >&2
+      { # what it was doing, for the report: kernel stacks, children, and a user backtrace if gdb is there
+        grep -H . /proc/$pid/task/*/stack /proc/$pid/task/*/children
+        command -v gdb >/dev/null && timeout 20 gdb -p "$pid" -batch -ex bt 2>/dev/null | grep '^#'
+      } >>"$BENCH_TMP/$RT_NAME.err" 2>/dev/null
+      kill -KILL "$pid" 2>/dev/null
     done
   done
 }

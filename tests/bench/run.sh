@@ -12,6 +12,7 @@
 #   BENCH_RSS_ITER=10      samples of peak RSS
 #   BENCH_TESTS="run exec rss memlimit scale"   which measurements
 #   BENCH_RUNTIMES="skiff crun runc"; CRUN=path RUNC=path BENCH_BUSYBOX=/bin/busybox (static)
+#   BENCH_KEEP_ERR=DIR     keep the runtimes' stderr (and what a hung command was doing) in DIR
 # The defaults take about five minutes on 2 cores, most of it runc in the scaling rows.
 set -u
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
@@ -251,8 +252,9 @@ fi
 for rt in $RUNTIMES; do
   [[ -s $BENCH_TMP/$rt.err ]] || continue
   echo
-  echo "stderr of $rt ($(wc -l <"$BENCH_TMP/$rt.err") lines), last 3:"
+  echo "stderr of $rt ($(wc -l <"$BENCH_TMP/$rt.err") lines; BENCH_KEEP_ERR=DIR keeps it), last 3:"
   tail -3 "$BENCH_TMP/$rt.err" | cut -c1-150 | sed 's/^/  /'
+  [[ -n ${BENCH_KEEP_ERR-} ]] && mkdir -p "$BENCH_KEEP_ERR" && cp "$BENCH_TMP/$rt.err" "$BENCH_KEEP_ERR/"
 done
 echo
 echo "made by: BENCH_ITER=$BENCH_ITER BENCH_COUNTS=\"$BENCH_COUNTS\" BENCH_SCALE_ITER=$BENCH_SCALE_ITER" \

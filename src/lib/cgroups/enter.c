@@ -19,8 +19,8 @@ static bool sub_applies(const struct cg_hierarchy *h, const char *sub, const cha
     return true;
   char list[256];
   snprintf(list, sizeof list, "%.*s", (int)(colon - sub), sub);
-  if (!h->name[0]) /* the unified hierarchy: any cgroup v2 controller named */
-    return cg_v2_parse_controllers(list) != 0;
+  if (!h->name[0]) /* the unified hierarchy: a named controller it actually has */
+    return (cg_v2_parse_controllers(list) & h->controllers) != 0;
   for (char *save, *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
     size_t n = strlen(c);
     for (const char *p = h->name; (p = strstr(p, c)); p += n)
