@@ -157,40 +157,53 @@ struct oci_config *oci_config_parse(const char *json, size_t len, const char *so
   return config;
 }
 
-struct oci_process *oci_process_parse(const char *json, size_t len, const char *source,
-                                      struct skiff_error *err) {
+/* A document that is one object of the config on its own (exec --process, update --resources):
+ * paths in messages start at the object. */
+static void *parse_standalone(const char *json, size_t len, const char *source, struct skiff_error *err,
+                              size_t size, int (*parse)(struct json_ctx *, uint32_t, void *),
+                              void (*release)(void *)) {
   struct json_doc doc;
   if (json_doc_parse(&doc, json, len, source, err) < 0)
     return NULL;
   struct json_ctx c;
   json_ctx_init(&c, &doc, source, err);
-  struct oci_process *process = calloc(1, sizeof *process);
-  if (!process)
+  void *out = calloc(1, size);
+  if (!out)
     json_oom(&c);
-  else if (json_expect_object(&c, 0) < 0 || oci_parse_process(&c, 0, process) < 0) {
-    oci_process_free(process);
-    process = NULL;
+  else if (json_expect_object(&c, 0) < 0 || parse(&c, 0, out) < 0) {
+    release(out);
+    out = NULL;
   }
   json_doc_free(&doc);
-  return process;
+  return out;
+}
+
+static int parse_process_object(struct json_ctx *c, uint32_t obj, void *out) {
+  return oci_parse_process(c, obj, out);
+}
+
+static int parse_resources_object(struct json_ctx *c, uint32_t obj, void *out) {
+  return oci_parse_resources(c, obj, out);
+}
+
+static void release_process(void *p) {
+  oci_process_free(p);
+}
+
+static void release_resources(void *p) {
+  oci_resources_free(p);
+}
+
+struct oci_process *oci_process_parse(const char *json, size_t len, const char *source,
+                                      struct skiff_error *err) {
+  return parse_standalone(json, len, source, err, sizeof(struct oci_process), parse_process_object,
+                          release_process);
 }
 
 struct oci_resources *oci_resources_parse(const char *json, size_t len, const char *source,
                                           struct skiff_error *err) {
-  struct json_doc doc;
-  if (json_doc_parse(&doc, json, len, source, err) < 0)
-    return NULL;
-  struct json_ctx c;
-  json_ctx_init(&c, &doc, source, err);
-  struct oci_resources *res = calloc(1, sizeof *res);
-  if (!res)
-    json_oom(&c);
-  else if (json_expect_object(&c, 0) < 0 || oci_parse_resources(&c, 0, res) < 0) {
-    oci_resources_free(res);
-    res = NULL;
-  }
-  json_doc_free(&doc);
-  return res;
+  return parse_standalone(json, len, source, err, sizeof(struct oci_resources), parse_resources_object,
+                          release_resources);
 }
 
 /* Reads a whole regular file in one go when its size is known, growing otherwise. */

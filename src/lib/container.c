@@ -212,20 +212,25 @@ static int check_terminal(const struct oci_config *config, const struct create_o
   return 0;
 }
 
+/* The spec's state of the container being created, as hooks and the seccomp agent read it. */
+static char *creating_state_json(const struct launch *l, pid_t pid, struct skiff_error *err) {
+  struct oci_state st = {.oci_version = l->config->oci_version,
+                         .id = (char *)l->id,
+                         .pid = pid,
+                         .bundle = (char *)l->bundle,
+                         .rootfs = (char *)l->rootfs,
+                         .annotations = l->config->annotations,
+                         .n_annotations = l->config->n_annotations};
+  return oci_state_hook_json(&st, "creating", err);
+}
+
 /* Step 5: prestart (deprecated, same moment) and createRuntime hooks, in the runtime's namespaces. */
 static int run_create_runtime_hooks(struct spawn_config *sc, pid_t pid, struct skiff_error *err) {
   struct launch *l = sc->opaque;
   const struct oci_hooks *h = &l->config->hooks;
   if (!h->prestart.n && !h->create_runtime.n)
     return 0;
-  struct oci_state st = {.oci_version = l->config->oci_version,
-                         .id = (char *)l->id,
-                         .pid = pid,
-                         .bundle = l->bundle,
-                         .rootfs = l->rootfs,
-                         .annotations = l->config->annotations,
-                         .n_annotations = l->config->n_annotations};
-  cleanup_free char *json = oci_state_hook_json(&st, "creating", err);
+  cleanup_free char *json = creating_state_json(l, pid, err);
   if (!json || hooks_run(&h->prestart, "prestart", json, err) < 0)
     return -1;
   return hooks_run(&h->create_runtime, "createRuntime", json, err);
@@ -235,14 +240,7 @@ static int run_create_runtime_hooks(struct spawn_config *sc, pid_t pid, struct s
 static int send_seccomp_listener(struct spawn_config *sc, pid_t pid, int listener_fd,
                                  struct skiff_error *err) {
   struct launch *l = sc->opaque;
-  struct oci_state st = {.oci_version = l->config->oci_version,
-                         .id = (char *)l->id,
-                         .pid = pid,
-                         .bundle = l->bundle,
-                         .rootfs = l->rootfs,
-                         .annotations = l->config->annotations,
-                         .n_annotations = l->config->n_annotations};
-  cleanup_free char *json = oci_state_hook_json(&st, "creating", err);
+  cleanup_free char *json = creating_state_json(l, pid, err);
   if (!json)
     return -1;
   return seccomp_send_listener(&l->config->linux_.seccomp, listener_fd, json, pid, err);

@@ -1,4 +1,5 @@
 #include "lib/mountinfo.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,38 +116,5 @@ bool option_list_has(const char *list, const char *word, size_t word_len) {
 }
 
 char *read_proc_file(const char *path, struct skiff_error *err) {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    skiff_fail_errno(err, errno, "open %s", path);
-    return NULL;
-  }
-  size_t cap = 4096, len = 0;
-  cleanup_free char *buf = malloc(cap);
-  if (!buf) {
-    skiff_fail_errno(err, ENOMEM, "read %s", path);
-    return NULL;
-  }
-  for (;;) {
-    if (cap - len < 1024) {
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger) {
-        skiff_fail_errno(err, ENOMEM, "read %s", path);
-        return NULL;
-      }
-      buf = bigger;
-      cap *= 2;
-    }
-    ssize_t n = read(fd, buf + len, cap - len - 1);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      skiff_fail_errno(err, errno, "read %s", path);
-      return NULL;
-    }
-    if (n == 0)
-      break;
-    len += (size_t)n;
-  }
-  buf[len] = '\0';
-  return steal_pointer(&buf);
+  return read_file_at(AT_FDCWD, path, NULL, err); /* st_size of /proc files is 0: it grows */
 }

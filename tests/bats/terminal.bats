@@ -161,6 +161,17 @@ run_with_console() {
   [[ ! -e $SKIFF_ROOT/$ID ]] || fail "run left its container"
 }
 
+@test "terminal: skiff run in the foreground does not stall on a startContainer hook's long output" {
+  requires script
+  # more than a pty buffer holds: the relay must run while the hook does
+  update_config '.hooks.startContainer = [{path: "/bin/busybox", args: ["sh", "-c",
+    "i=0; while [ $i -lt 3000 ]; do echo hook-line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i + 1)); done"]}]'
+  set_args echo process-ran
+  run timeout 30 script -qec "$(printf '%q ' "$SKIFF" --root "$SKIFF_ROOT" run "$ID")" /dev/null </dev/null
+  assert_success
+  assert_output --partial process-ran
+}
+
 @test "terminal: skiff run in the foreground relays input typed on the terminal" {
   requires script
   set_args sh

@@ -184,8 +184,12 @@ s_populate() { # N: grow to N; prints the mean time of one detached run while gr
   ((added > 0)) && echo "populate@$1 $(((${EPOCHREALTIME/./} - ${t0/./}) / added))"
 }
 
+# The pause: on cgroup v1 the first migration into a cgroup after a quiet spell waits for an RCU grace
+# period (cgroup.procs write, percpu_down_write), later ones within that period do not; without it, a
+# slow `list` before the next sample would make run --detach look slower at large N.
 s_scale() { # N I: with the population at N, one more container: run -d, state, list, delete --force
   local id=bench-$RT_TAG-x$1-$2
+  sleep 0.2
   timed "run-d@$1" rt run --detach --bundle "$BENCH_TMP/sleep" "$id"
   timed "state@$1" rt state "$id"
   timed "list@$1" rt list

@@ -234,7 +234,7 @@ row stripped "stripped binary" "<=400 KiB" "$(verdict "$(val stripped skiff)" 40
 if [[ $TESTS == *scale* ]]; then
   echo
   echo "with N detached 'sleep' containers of the runtime running ($BENCH_SCALE_ITER samples each: run --detach"
-  echo "of one more, its state, list, its delete --force; one runtime at a time, not interleaved);"
+  echo "of one more after a 0.2 s pause, its state, list, its delete --force; one runtime at a time);"
   echo "'populate' is the mean time of one detached run while growing to N"
   for key in run-d state list delete-f populate; do
     for count in $BENCH_COUNTS; do row "$key@$count" "$key @$count"; done
