@@ -343,7 +343,7 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
   struct foreground fg = {.sigfd = -1};
   struct terminal_relay relay;
   struct skiff_error poststart_err = {0};
-  bool relaying = false;
+  bool relaying = false, poststart_failed = false;
   *exit_status = 0;
   launch_init(&l, ctx, id);
   int ret = opts->detach ? 0 : foreground_begin(&fg, err);
@@ -355,27 +355,37 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
   }
   if (ret == 0)
     ret = sync_send(l.spawned.sync_fd, SYNC_START, 0, err); /* step 8 */
-  if (ret < 0 || opts->detach) {
+  if (ret == 0) {
+    wait_for_exec(l.spawned.sync_fd);
+    close(steal_fd(&l.spawned.sync_fd));
+    /* runtime.md lifecycle 9: a failed poststart hook stops the container, which is destroyed */
+    poststart_failed = container_run_poststart(&l.state, &poststart_err) < 0;
+    if (poststart_failed)
+      kill(l.spawned.pid, SIGKILL);
+  }
+  if (ret < 0 || (opts->detach && !poststart_failed)) {
     if (relaying)
       terminal_relay_finish(&relay);
     launch_finish(&l, ret < 0);
     foreground_end(&fg);
     return ret;
   }
-  wait_for_exec(l.spawned.sync_fd);
-  close(steal_fd(&l.spawned.sync_fd));
-  if (container_run_poststart(&l.state, &poststart_err) < 0)
-    kill(l.spawned.pid, SIGKILL); /* runtime.md: a failed poststart hook stops the container */
-  flock(l.dirfd, LOCK_UN);        /* other commands (kill, delete --force) may act on it meanwhile */
-  ret = foreground_wait(&fg, l.spawned.pid, relaying ? &relay : NULL, exit_status, err);
-  if (ret == 0 && poststart_err.msg[0])
-    ret = skiff_fail(err, poststart_err.code, "%s", poststart_err.msg);
+  flock(l.dirfd, LOCK_UN); /* other commands (kill, delete --force) may act on it meanwhile */
+  if (opts->detach)
+    waitpid(l.spawned.pid, NULL, 0);
+  else
+    ret = foreground_wait(&fg, l.spawned.pid, relaying ? &relay : NULL, exit_status, err);
   l.spawned.pid = -1;
   foreground_end(&fg);
-  if (ret == 0 && flock(l.dirfd, LOCK_EX) == 0 && faccessat(l.dirfd, STATE_FILE, F_OK, 0) == 0) {
+  if ((ret == 0 || poststart_failed) && flock(l.dirfd, LOCK_EX) == 0 &&
+      faccessat(l.dirfd, STATE_FILE, F_OK, 0) == 0) {
     struct loaded_container lc = {.dirfd = l.dirfd, .state = &l.state, .status = "stopped"};
-    ret = container_cleanup(ctx, id, &lc, err);
+    struct skiff_error cleanup_err;
+    if (container_cleanup(ctx, id, &lc, poststart_failed ? &cleanup_err : err) < 0 && !poststart_failed)
+      ret = -1;
   }
+  if (poststart_failed)
+    ret = skiff_fail(err, poststart_err.code, "%s", poststart_err.msg);
   launch_finish(&l, false);
   return ret;
 }
