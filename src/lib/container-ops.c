@@ -133,6 +133,10 @@ int container_kill(const struct skiff_context *ctx, const char *id, int signal, 
   return ret;
 }
 
+static void warn_hook_failure(const struct skiff_error *failure) {
+  log_warning("%s", failure->msg);
+}
+
 /* poststop: a failing hook is a warning and the others still run (runtime.md lifecycle 13). */
 static void run_poststop_hooks(const struct oci_state *state) {
   const struct oci_hook_list *hooks = &state->poststop;
@@ -144,11 +148,7 @@ static void run_poststop_hooks(const struct oci_state *state) {
     log_warning("poststop hooks: %s", err.msg);
     return;
   }
-  for (size_t i = 0; i < hooks->n; i++) {
-    struct oci_hook_list one = {.v = &hooks->v[i], .n = 1};
-    if (hooks_run(&one, "poststop", json, &err) < 0)
-      log_warning("%s", err.msg);
-  }
+  hooks_run_all(hooks, "poststop", json, warn_hook_failure);
 }
 
 /* poststart: a failure is start's error, and the caller stops the container (lifecycle 9). */

@@ -222,6 +222,9 @@ host_cgroup_dirs() {
   run --separate-stderr skiff exec "$ID" sh -c 'id -u; id -g; grep -E "^(CapEff|CapBnd|NoNewPrivs):" /proc/self/status
     awk "/^Groups:/ { \$1 = \"Groups:\"; print }" /proc/self/status; ulimit -n; ulimit -Hn; pwd; echo "$FROM_CONFIG"'
   assert_success
+  if is_runc && [[ ${lines[6]} == 654 ]]; then
+    output=${output/$'\n654\n654\n'/$'\n321\n654\n'} # runc 1.1 (Go 1.19) may leave NOFILE's soft limit raised
+  fi
   assert_output "$(cat <<'EOF'
 1000
 1000
