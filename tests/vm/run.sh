@@ -32,7 +32,7 @@ if [[ ${#files[@]} -eq 0 ]]; then
     # shellcheck disable=SC2206 # a list of globs, relative to the source tree
     files=(${SKIFF_VM_TESTS})
   else
-    files=(tests/bats/vm-smoke.bats tests/bats/cgroups*.bats)
+    files=("$srcdir"/tests/bats/vm-smoke.bats "$srcdir"/tests/bats/cgroups*.bats)
   fi
 fi
 for i in "${!files[@]}"; do
