@@ -145,6 +145,34 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   return 0;
 }
 
+/* systemd socket activation (LISTEN_FDS and LISTEN_PID naming this process): the listening fds
+ * 3 .. 3+n-1 go to the container, before those of --preserve-fds, and its process is told so with
+ * LISTEN_FDS=n and LISTEN_PID=1, as runc does. */
+static int activation_fds(void) {
+  const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+  return fds && pid && atoi(pid) == getpid() && atoi(fds) > 0 ? atoi(fds) : 0;
+}
+
+static int socket_activation(struct oci_config *config, int *n_fds, struct skiff_error *err) {
+  *n_fds = 0;
+  int n = activation_fds();
+  if (!n)
+    return 0;
+  struct oci_strv *env = &config->process.env;
+  char **bigger = realloc(env->v, (env->n + 3) * sizeof *bigger);
+  if (!bigger)
+    return skiff_fail_errno(err, ENOMEM, "LISTEN_FDS");
+  env->v = bigger;
+  env->v[env->n] = xasprintf("LISTEN_FDS=%d", n);
+  env->v[env->n + 1] = strdup("LISTEN_PID=1");
+  env->v[env->n + 2] = NULL;
+  env->n += 2;
+  if (!env->v[env->n - 2] || !env->v[env->n - 1])
+    return skiff_fail_errno(err, ENOMEM, "LISTEN_FDS");
+  *n_fds = n;
+  return 0;
+}
+
 /* The fds the parent hands to the init must sit above the range --preserve-fds passes on. */
 static int move_fds_above_preserved(struct launch *l, int preserve_fds, struct skiff_error *err) {
   int min = 3 + preserve_fds;
@@ -286,14 +314,17 @@ static int launch_container(struct launch *l, const struct create_options *opts,
     return -1;
   if (!run_mode && make_exec_fifo(l, err) < 0)
     return -1;
-  if (move_fds_above_preserved(l, opts->preserve_fds, err) < 0)
+  int extra_fds = 0;
+  if (socket_activation(l->config, &extra_fds, err) < 0)
+    return -1;
+  if (move_fds_above_preserved(l, extra_fds + opts->preserve_fds, err) < 0)
     return -1;
   l->sc.config = l->config;
   l->sc.bundle = l->bundle;
   l->sc.rootfs = l->rootfs;
   l->sc.no_pivot = opts->no_pivot;
   l->sc.no_new_keyring = opts->no_new_keyring;
-  l->sc.preserve_fds = opts->preserve_fds;
+  l->sc.preserve_fds = extra_fds + opts->preserve_fds;
   l->sc.cgroup = l->cgroup;
   log_debug("create %s: bundle %s, rootfs %s, cgroup %s", l->id, l->bundle, l->rootfs,
             l->cgroup ? cgroup_path(l->cgroup) : "none");
@@ -358,7 +389,7 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
   bool relaying = false, poststart_failed = false;
   *exit_status = 0;
   launch_init(&l, ctx, id);
-  int ret = opts->detach ? 0 : foreground_begin(&fg, err);
+  int ret = opts->detach ? 0 : foreground_begin(&fg, 3 + activation_fds() + opts->preserve_fds, err);
   if (ret == 0)
     ret = launch_container(&l, opts, true, err);
   if (ret == 0 && l.spawned.terminal_master >= 0) {

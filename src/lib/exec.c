@@ -184,7 +184,7 @@ static int exec_and_wait(struct exec_run *x, int *exit_status, struct skiff_erro
   struct foreground fg = {.sigfd = -1};
   struct terminal_relay relay;
   bool relaying = false;
-  int ret = o->detach ? 0 : foreground_begin(&fg, err);
+  int ret = o->detach ? 0 : foreground_begin(&fg, 3 + o->preserve_fds, err);
   if (ret == 0)
     ret = spawn_exec(x, err);
   if (ret == 0 && x->master >= 0 && o->console_socket)

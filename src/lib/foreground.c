@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 #include "lib/terminal.h"
+#include "lib/utils.h"
 
-int foreground_begin(struct foreground *fg, struct skiff_error *err) {
+int foreground_begin(struct foreground *fg, int min_fd, struct skiff_error *err) {
   static const int synchronous[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS};
   sigset_t set;
   sigfillset(&set);
@@ -23,6 +24,8 @@ int foreground_begin(struct foreground *fg, struct skiff_error *err) {
   fg->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
   if (fg->sigfd < 0)
     return skiff_fail_errno(err, errno, "signalfd");
+  if ((fg->sigfd = fd_move_above(fg->sigfd, min_fd, err)) < 0)
+    return -1;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     return skiff_fail_errno(err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   return 0;

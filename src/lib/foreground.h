@@ -19,8 +19,9 @@ struct foreground {
 };
 
 /* Blocks the forwarded signals (before the container process exists, so none is lost) and
- * makes skiff a subreaper, so that a process forked into a new pid namespace is reaped here. */
-int foreground_begin(struct foreground *fg, struct skiff_error *err);
+ * makes skiff a subreaper, so that a process forked into a new pid namespace is reaped here.
+ * The signalfd sits at min_fd or above: below are the fds the container is given. */
+int foreground_begin(struct foreground *fg, int min_fd, struct skiff_error *err);
 
 /* Runs until pid exits. relay: NULL, or a started terminal relay to serve meanwhile. */
 int foreground_wait(struct foreground *fg, pid_t pid, struct terminal_relay *relay, int *exit_status,

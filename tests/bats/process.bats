@@ -175,6 +175,39 @@ status_field() {
   assert_output "$(printf '%s\n' 0 1 2 3)"
 }
 
+@test "fds: run --preserve-fds passes fds 3 .. 3+N-1 and no other" {
+  echo three >"$BATS_TEST_TMPDIR/three"
+  echo four >"$BATS_TEST_TMPDIR/four"
+  set_args sh -c 'cat <&3; cat <&4; ls /proc/self/fd'
+  # not through the skiff wrapper, which closes fd 3 (bats's own)
+  run --separate-stderr "$SKIFF" --root "$SKIFF_ROOT" run --bundle "$BUNDLE" --preserve-fds 2 "$ID" </dev/null \
+    3<"$BATS_TEST_TMPDIR/three" 4<"$BATS_TEST_TMPDIR/four" 5<"$BUNDLE/config.json"
+  assert_success
+  assert_output "$(printf '%s\n' three four 0 1 2 3 4 5)" # 5: ls's own directory
+}
+
+@test "fds: a preserved fd the caller left closed is not filled with one of the runtime's" {
+  # fd 3 closed by the wrapper: the foreground run's own signalfd must not land there
+  set_args sh -c 'if [ -e /proc/$$/fd/3 ]; then readlink /proc/$$/fd/3; else echo closed; fi'
+  run --separate-stderr skiff run --preserve-fds 1 "$ID" </dev/null
+  assert_success
+  assert_output closed
+}
+
+@test "fds: LISTEN_FDS for this runtime passes the listening fds and tells the process" {
+  runc_lacks "socket activation check with LISTEN_PID of a bash exec (runc's Go runtime re-execs)"
+  echo listening >"$BATS_TEST_TMPDIR/socket"
+  set_args sh -c 'echo "$LISTEN_FDS $LISTEN_PID"; cat <&3'
+  run --separate-stderr bash -c 'exec 3<"$1"; shift; LISTEN_FDS=1 LISTEN_PID=$$ exec "$@"' _ \
+    "$BATS_TEST_TMPDIR/socket" "$SKIFF" --root "$SKIFF_ROOT" run --bundle "$BUNDLE" "$ID" </dev/null
+  assert_success
+  assert_output "$(printf '%s\n' "1 1" listening)"
+  # another process's LISTEN_PID: nothing is passed
+  run --separate-stderr bash -c 'exec 3<"$1"; shift; LISTEN_FDS=1 LISTEN_PID=1 exec "$@"' _ \
+    "$BATS_TEST_TMPDIR/socket" "$SKIFF" --root "$SKIFF_ROOT" run --bundle "$BUNDLE" "$ID" </dev/null
+  assert_failure
+}
+
 @test "fds: a created container's init holds only its stdio and what it needs to wait" {
   set_args sleep 1000
   skiff create "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 7>"$BATS_TEST_TMPDIR/seven" ||

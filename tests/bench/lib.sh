@@ -89,10 +89,10 @@ watchdog() { # PID of the server
   while sleep 2; do
     kill -0 "$1" 2>/dev/null || return
     ps -o pid=,etimes=,comm= --ppid "$1" | while read -r pid secs comm; do
-      [[ $comm == "${RT_BIN##*/}" ]] && ((secs > 30)) || continue
-      echo "bench: $RT_NAME: killing hung pid $pid: $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null)" >&2
+      if [[ $comm != "${RT_BIN##*/}" ]] || ((secs <= 30)); then continue; fi
+      echo "bench: $RT_NAME: killing hung pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" >&2
       { # what it was doing, for the report: kernel stacks, children, and a user backtrace if gdb is there
-        grep -H . /proc/$pid/task/*/stack /proc/$pid/task/*/children
+        grep -H . "/proc/$pid"/task/*/stack "/proc/$pid"/task/*/children
         command -v gdb >/dev/null && timeout 20 gdb -p "$pid" -batch -ex bt 2>/dev/null | grep '^#'
       } >>"$BENCH_TMP/$RT_NAME.err" 2>/dev/null
       kill -KILL "$pid" 2>/dev/null
@@ -105,6 +105,7 @@ serve() {
   watchdog $$ &
   while read -r request; do
     [[ $request == quit ]] && break
+    # shellcheck disable=SC2086 # "NAME ARGS" splits into the function and its arguments
     s_$request
     echo .
   done
@@ -166,7 +167,7 @@ s_memlimit() { # bisection over 4 KiB pages between 0 (assumed to fail) and 64 M
   local lo=0 hi=65536 mid
   mem_probe $hi || return
   while ((hi - lo > 4)); do
-    mid=$(((lo + hi) / 8 * 4))
+    mid=$(((lo + hi) / 2 / 4 * 4)) # the midpoint, rounded down to a page
     if mem_probe $mid; then hi=$mid; else lo=$mid; fi
   done
   echo "memlimit $hi"

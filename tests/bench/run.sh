@@ -13,7 +13,8 @@
 #   BENCH_TESTS="run exec rss memlimit scale"   which measurements
 #   BENCH_RUNTIMES="skiff crun runc"; CRUN=path RUNC=path BENCH_BUSYBOX=/bin/busybox (static)
 #   BENCH_KEEP_ERR=DIR     keep the runtimes' stderr (and what a hung command was doing) in DIR
-# The defaults take about five minutes on 2 cores, most of it runc in the scaling rows.
+# The defaults take 2-3 minutes on an idle 2-CPU machine (longer under load), most of it the scaling rows.
+[ -n "${BASH_VERSION-}" ] || exec bash "$0" "$@" # `make bench` runs $(SHELL), which may be dash
 set -u
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 . "$(dirname "$SELF")/lib.sh"
@@ -119,7 +120,8 @@ ask() { # RUNTIME REQUEST...: one request; files the samples it answers with
 }
 TURN=0
 each() { # REQUEST...: to every runtime, starting with the next one each time (no runtime always first)
-  local rts=($RUNTIMES) i
+  local rts i
+  read -ra rts <<<"$RUNTIMES"
   for ((i = 0; i < ${#rts[@]}; i++)); do ask "${rts[(i + TURN) % ${#rts[@]}]}" "$@"; done
   TURN=$((TURN + 1))
 }
@@ -167,6 +169,7 @@ for rt in $RUNTIMES; do
   unset "SERVER[$rt]"
 done
 for key in "${!SAMPLES[@]}"; do # the medians
+  # shellcheck disable=SC2086 # the samples are a space-separated list of numbers
   RES[$key]=$(printf '%s\n' ${SAMPLES[$key]} | sort -n |
     awk '{ v[NR] = $1 } END { if (NR) printf "%d", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 done
