@@ -298,7 +298,9 @@ static int create_cgroup(struct launch *l, struct skiff_error *err) {
 /* Everything of create up to a container in "created" (or, for run, ready for step 8). */
 static int launch_container(struct launch *l, const struct create_options *opts, bool run_mode,
                             struct skiff_error *err) {
-  if (container_validate_id(l->id, err) < 0 || resolve_bundle(l, opts->bundle, err) < 0)
+  if (container_validate_id(l->id, err) < 0 ||
+      fds_check_open(3, activation_fds() + opts->preserve_fds, "--preserve-fds", err) < 0 ||
+      resolve_bundle(l, opts->bundle, err) < 0)
     return -1;
   if (check_terminal(l->config, opts, run_mode, err) < 0 || ns_open_paths(l->config, l->sc.ns_fds, err) < 0)
     return -1;
@@ -389,7 +391,9 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
   bool relaying = false, poststart_failed = false;
   *exit_status = 0;
   launch_init(&l, ctx, id);
-  int ret = opts->detach ? 0 : foreground_begin(&fg, 3 + activation_fds() + opts->preserve_fds, err);
+  int ret = fds_check_open(3, activation_fds() + opts->preserve_fds, "--preserve-fds", err);
+  if (ret == 0 && !opts->detach)
+    ret = foreground_begin(&fg, 3 + activation_fds() + opts->preserve_fds, err);
   if (ret == 0)
     ret = launch_container(&l, opts, true, err);
   if (ret == 0 && l.spawned.terminal_master >= 0) {

@@ -216,7 +216,8 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
   for (int t = 0; t < OCI_NS_COUNT; t++)
     x.ns_fds[t] = -1;
   *exit_status = 0;
-  if (container_load(ctx, id, false, &x.lc, err) < 0)
+  if (fds_check_open(3, opts->preserve_fds, "--preserve-fds", err) < 0 ||
+      container_load(ctx, id, false, &x.lc, err) < 0)
     return -1;
   int ret = exec_process_build(&x.ep, x.lc.dirfd, opts, err);
   if (ret == 0)

@@ -201,3 +201,10 @@ int write_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
     return skiff_error_prefix(err, "pid file");
   return 0;
 }
+
+int fds_check_open(int from, int n, const char *what, struct skiff_error *err) {
+  for (int fd = from; fd < from + n; fd++)
+    if (fcntl(fd, F_GETFD) < 0)
+      return skiff_fail(err, EBADF, "%s: fd %d is not open", what, fd);
+  return 0;
+}

@@ -31,6 +31,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Moves fd to a number >= min_fd (close-on-exec), closing the old one; returns the new fd. */
 int fd_move_above(int fd, int min_fd, struct skiff_error *err);
 
+/* The fds handed to a container (--preserve-fds, LISTEN_FDS) must all be open: a gap would be
+ * filled by the next fd skiff opens, and that fd would reach the container. */
+int fds_check_open(int from, int n, const char *what, struct skiff_error *err);
+
 /* Closes every fd >= from except those in keep (any order, n small). */
 void fds_close_except(const int *keep, int n, int from);
 
