@@ -54,25 +54,7 @@ static void write_linux(struct json_writer *w, const struct oci_features_linux *
   json_write_end_object(w);
 }
 
-static int compare_kv(const void *a, const void *b) {
-  return strcmp((*(const struct oci_kv *const *)a)->key, (*(const struct oci_kv *const *)b)->key);
-}
 
-static int write_annotations(struct json_writer *w, const struct oci_kv *kv, size_t n) {
-  const struct oci_kv **sorted = malloc((n ? n : 1) * sizeof *sorted);
-  if (!sorted)
-    return -1;
-  for (size_t i = 0; i < n; i++)
-    sorted[i] = &kv[i];
-  qsort(sorted, n, sizeof *sorted, compare_kv);
-  json_write_key(w, "annotations");
-  json_write_begin_object(w);
-  for (size_t i = 0; i < n; i++)
-    json_write_kstring(w, sorted[i]->key, sorted[i]->value);
-  json_write_end_object(w);
-  free(sorted);
-  return 0;
-}
 
 char *oci_features_to_json(const struct oci_features *f, struct skiff_error *err) {
   struct json_writer w;
@@ -83,7 +65,7 @@ char *oci_features_to_json(const struct oci_features *f, struct skiff_error *err
   write_names(&w, "hooks", &f->hooks);
   write_names(&w, "mountOptions", &f->mount_options);
   write_linux(&w, &f->linux_);
-  if (write_annotations(&w, f->annotations, f->n_annotations) < 0)
+  if (json_write_sorted_map(&w, "annotations", f->annotations, f->n_annotations) < 0)
     w.failed = true;
   write_names(&w, "potentiallyUnsafeConfigAnnotations", &f->potentially_unsafe_annotations);
   json_write_end_object(&w);

@@ -1,5 +1,7 @@
 #include "oci/json-write.h"
 
+#include "oci/config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,4 +231,24 @@ char *json_writer_finish(struct json_writer *w) {
   char *buf = w->buf;
   w->buf = NULL;
   return buf;
+}
+
+static int compare_kv(const void *a, const void *b) {
+  return strcmp((*(const struct oci_kv *const *)a)->key, (*(const struct oci_kv *const *)b)->key);
+}
+
+int json_write_sorted_map(struct json_writer *w, const char *key, const struct oci_kv *kv, size_t n) {
+  const struct oci_kv **sorted = malloc((n ? n : 1) * sizeof *sorted);
+  if (!sorted)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    sorted[i] = &kv[i];
+  qsort(sorted, n, sizeof *sorted, compare_kv);
+  json_write_key(w, key);
+  json_write_begin_object(w);
+  for (size_t i = 0; i < n; i++)
+    json_write_kstring(w, sorted[i]->key, sorted[i]->value);
+  json_write_end_object(w);
+  free(sorted);
+  return 0;
 }

@@ -41,4 +41,8 @@ void json_write_kstrings(struct json_writer *w, const char *key, const char *con
 /* The NUL-terminated text (caller frees), or NULL when anything failed. */
 char *json_writer_finish(struct json_writer *w);
 
+struct oci_kv;
+/* key: {map}, the map's keys sorted as Go marshals a map (so output matches runc's). */
+int json_write_sorted_map(struct json_writer *w, const char *key, const struct oci_kv *kv, size_t n);
+
 #endif

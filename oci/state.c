@@ -7,26 +7,7 @@
 #include "oci/json-write.h"
 #include "oci/state.h"
 
-static int compare_kv(const void *a, const void *b) {
-  return strcmp((*(const struct oci_kv *const *)a)->key, (*(const struct oci_kv *const *)b)->key);
-}
 
-/* Go marshals a map with its keys sorted; do the same so the output matches runc's. */
-static int write_annotations(struct json_writer *w, const struct oci_kv *kv, size_t n) {
-  const struct oci_kv **sorted = malloc(n * sizeof *sorted);
-  if (!sorted)
-    return -1;
-  for (size_t i = 0; i < n; i++)
-    sorted[i] = &kv[i];
-  qsort(sorted, n, sizeof *sorted, compare_kv);
-  json_write_key(w, "annotations");
-  json_write_begin_object(w);
-  for (size_t i = 0; i < n; i++)
-    json_write_kstring(w, sorted[i]->key, sorted[i]->value);
-  json_write_end_object(w);
-  free(sorted);
-  return 0;
-}
 
 static void write_strv(struct json_writer *w, const char *key, const struct oci_strv *v) {
   if (v->n)
@@ -72,7 +53,7 @@ char *oci_state_to_json(const struct oci_state *s, const char *status, bool inte
   json_write_kstring(&w, "bundle", s->bundle);
   json_write_kstring(&w, "rootfs", s->rootfs);
   json_write_kstring(&w, "created", s->created);
-  if (s->n_annotations && write_annotations(&w, s->annotations, s->n_annotations) < 0)
+  if (s->n_annotations && json_write_sorted_map(&w, "annotations", s->annotations, s->n_annotations) < 0)
     w.failed = true;
   json_write_kstring(&w, "owner", s->owner);
   if (internal) {
@@ -101,7 +82,7 @@ char *oci_state_hook_json(const struct oci_state *s, const char *status, struct 
   if (s->pid > 0)
     json_write_kint(&w, "pid", s->pid);
   json_write_kstring(&w, "bundle", s->bundle);
-  if (s->n_annotations && write_annotations(&w, s->annotations, s->n_annotations) < 0)
+  if (s->n_annotations && json_write_sorted_map(&w, "annotations", s->annotations, s->n_annotations) < 0)
     w.failed = true;
   json_write_end_object(&w);
   return finish(&w, err);
