@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
        "format of log lines: text (default) or json"},
       {"debug", 0, CLI_OPT_BOOL, &g.ctx.debug, NULL, "log debug lines too"},
       {"systemd-cgroup", 0, CLI_OPT_BOOL, &g.ctx.systemd_cgroup, NULL,
-       "create cgroups through systemd; cgroupsPath is \"slice:prefix:name\""},
+       "the systemd cgroup driver (not in this build: such containers are refused)"},
       {"help", 'h', CLI_OPT_BOOL, &help, NULL, "show this help"},
       {"version", 'v', CLI_OPT_BOOL, &version, NULL, "print the version"},
   };
