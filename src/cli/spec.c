@@ -7,19 +7,7 @@
 
 #include "cli/cli.h"
 #include "oci/cleanup.h"
-
-static int write_all(int fd, const char *data, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -1;
-    data += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
+#include "lib/utils.h"
 
 int cmd_spec(struct cli_global *g, int argc, char **argv) {
   static const struct cli_usage usage = {

@@ -1,6 +1,7 @@
 /* Log lines byte-compatible with runc's (Go's logrus): containerd's shim reads --log-format json
  * lines and shows the last error one; people grep the text ones. */
 #include "lib/log.h"
+#include "lib/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -229,18 +230,6 @@ static void format_time(char *buf, size_t size) {
     snprintf(buf + n, size - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);
 }
 
-static void write_all(int fd, const char *data, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return; /* nowhere left to report a failing log */
-    data += n;
-    len -= (size_t)n;
-  }
-}
-
 void log_msg(enum log_level level, const char *fmt, ...) {
   static const char *const level_names[] = {"error", "warning", "info", "debug"};
   if (level == LOG_LEVEL_DEBUG && !log_dest.debug)
@@ -277,6 +266,6 @@ void log_msg(enum log_level level, const char *fmt, ...) {
     }
   }
   data[b.len++] = '\n';
-  write_all(log_dest.fd, data, b.len);
+  (void)write_all(log_dest.fd, data, b.len); /* nowhere left to report a failing log */
   errno = saved_errno;
 }

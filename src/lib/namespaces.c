@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "lib/utils.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -114,19 +115,6 @@ int ns_join(int fds[OCI_NS_COUNT], unsigned type_mask, struct skiff_error *err) 
 }
 
 /* ---- id maps ---------------------------------------------------------- */
-
-static int write_file_at(int dirfd, const char *name, const char *data, size_t len, struct skiff_error *err) {
-  cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return skiff_fail_errno(err, errno, "open %s", name);
-  /* proc's id map and setgroups files take the whole content in a single write. */
-  ssize_t n = write(fd, data, len);
-  if (n < 0)
-    return skiff_fail_errno(err, errno, "write %s", name);
-  if ((size_t)n != len)
-    return skiff_fail(err, EIO, "write %s: short write", name);
-  return 0;
-}
 
 static int write_id_map_file(int procfd, const char *name, const struct oci_id_mapping *maps, size_t n,
                              struct skiff_error *err) {

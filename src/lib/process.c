@@ -23,7 +23,8 @@
 
 _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "additional_gids is passed to setgroups as is");
 
-static int write_all(int fd, const char *data, size_t len) {
+/* proc files take their whole value in one write(): a short write is an error, not a retry. */
+static int write_once(int fd, const char *data, size_t len) {
   ssize_t n = write(fd, data, len);
   if (n < 0)
     return -1;
@@ -77,7 +78,7 @@ int process_apply_sysctl(const struct oci_linux *linux_, struct skiff_error *err
     cleanup_close int fd = proc_open(path, O_WRONLY, RESOLVE_NO_SYMLINKS, err);
     if (fd < 0)
       return skiff_error_prefix(err, "linux.sysctl[\"%s\"]", key);
-    if (write_all(fd, value, strlen(value)) < 0)
+    if (write_once(fd, value, strlen(value)) < 0)
       return skiff_fail_errno(err, errno, "linux.sysctl[\"%s\"]: write \"%s\" to /proc/%s", key, value, path);
   }
   return 0;
@@ -104,7 +105,7 @@ int process_apply_oom_score_adj(const struct oci_process *process, struct skiff_
     return skiff_error_prefix(err, "process.oomScoreAdj");
   char buf[16];
   int len = snprintf(buf, sizeof buf, "%d", process->oom_score_adj);
-  if (write_all(fd, buf, len) < 0)
+  if (write_once(fd, buf, len) < 0)
     return skiff_fail_errno(err, errno, "process.oomScoreAdj: write %d to /proc/self/oom_score_adj",
                             process->oom_score_adj);
   return 0;

@@ -21,6 +21,7 @@
 
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "lib/utils.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -267,24 +268,6 @@ int terminal_send_to_console_socket(const char *socket_path, int master, struct 
 
 /* Blocking write of all of buf, also when fd is a non-blocking file description shared with
  * someone else. */
-static int write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, buf, len);
-    if (n < 0 && errno == EAGAIN) {
-      struct pollfd p = {.fd = fd, .events = POLLOUT};
-      poll(&p, 1, -1);
-      continue;
-    }
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return -1;
-    buf += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
 int terminal_relay_start(struct terminal_relay *relay, int master, struct skiff_error *err) {
   memset(relay, 0, sizeof *relay);
   relay->master = master;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,28 @@ int write_file_at(int dirfd, const char *name, const char *data, size_t len, str
   return 0;
 }
 
+int write_all(int fd, const void *data, size_t len) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EAGAIN) { /* a non-blocking fd (the pty master): wait for room */
+      struct pollfd ready = {.fd = fd, .events = POLLOUT};
+      poll(&ready, 1, -1);
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO;
+      return -1;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                       struct skiff_error *err) {
   char tmp[256];
@@ -76,17 +99,10 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
   cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "create %s", tmp);
-  size_t done = 0;
-  while (done < len) {
-    ssize_t n = write(fd, data + done, len - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int saved = errno;
-      unlinkat(dirfd, tmp, 0);
-      return skiff_fail_errno(err, saved, "write %s", tmp);
-    }
-    done += (size_t)n;
+  if (write_all(fd, data, len) < 0) {
+    int saved = errno;
+    unlinkat(dirfd, tmp, 0);
+    return skiff_fail_errno(err, saved, "write %s", tmp);
   }
   if (renameat(dirfd, tmp, dirfd, name) < 0) {
     int saved = errno;

@@ -15,6 +15,10 @@ char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error 
 /* Writes data to dirfd/name (which must exist: /proc and /sys files) in one write(). */
 int write_file_at(int dirfd, const char *name, const char *data, size_t len, struct skiff_error *err);
 
+/* Writes all of data, retrying short writes, EINTR and (for non-blocking fds) EAGAIN. -1 with
+ * errno set on failure. */
+int write_all(int fd, const void *data, size_t len);
+
 /* Replaces dirfd/name atomically: a temp file in the same directory, fsync-less write, rename. */
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                       struct skiff_error *err);
