@@ -71,7 +71,9 @@ start_shared_pidns_container() {
 @test "kill --all: TERM reaches every process in a pid namespace, the init too when it handles it" {
   local shared
   shared=$(shared_dir)
-  set_args sh -c 'trap "echo init >> /shared/got; exit 0" TERM
+  # the init waits (a bounded while) for the child's line: when pid 1 of a
+  # pid namespace exits, the kernel kills the rest before their traps run
+  set_args sh -c 'trap "i=0; while [ ! -s /shared/got ] && [ \$i -lt 200 ]; do sleep 0.01; i=\$((i+1)); done; echo init >> /shared/got; exit 0" TERM
     sh -c "trap \"echo child >> /shared/got; exit 0\" TERM; touch /shared/child; while :; do sleep 0.05; done" &
     touch /shared/ready; while :; do sleep 0.05; done'
   create_container "$ID"
