@@ -3,7 +3,8 @@
  * exec, so EOF means the command runs.
  *
  * Exec steps (sync-protocol.h numbers them X1, XT, X2):
- *   X1 parent -> exec  SYNC_PLACED    the parent has put the process in the container's cgroup
+ *   X1 exec, no message: its first act, it moves itself into the container's cgroup
+ *                                     (cgroup_place_self, as step 1 of the init)
  *   XT exec -> parent  SYNC_TERMINAL  -t: the pty master, made in the container's devpts
  *   X2 exec -> parent  EOF at execve, or SYNC_ERROR */
 #include "lib/exec-internal.h"
@@ -49,6 +50,7 @@ struct exec_run {
   pid_t pid;
   int sync_fd;
   int master;
+  struct cgroup_placement placement; /* the container's cgroup (or --cgroup's sub-cgroup) */
   struct seccomp_program *seccomp;
 };
 
@@ -71,21 +73,20 @@ static int open_init_namespaces(struct exec_run *x, struct skiff_error *err) {
 
 __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
   struct skiff_error err = {0};
-  struct sync_msg msg;
   cleanup_free char *exe = NULL;
   cleanup_free char **envp = NULL;
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (cgroup_place_self(&x->placement, &err) < 0) /* X1 */
+    goto fail;
   int keep[OCI_NS_COUNT + 1], n = 0;
   keep[n++] = fd;
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (x->ns_fds[t] >= 0)
       keep[n++] = x->ns_fds[t];
   fds_close_except(keep, n, 3 + x->opts->preserve_fds);
-  if (sync_expect(fd, SYNC_PLACED, &msg, NULL, &err) < 0) /* X1 */
-    _exit(1);
   if (ns_join(x->ns_fds, ~(1u << OCI_NS_PID), &err) < 0)
     goto fail;
   if (x->ep.process.terminal) { /* XT */
@@ -107,13 +108,8 @@ fail:
   _exit(1);
 }
 
-static int place_and_wait(struct exec_run *x, struct skiff_error *err) {
+static int wait_for_exec(struct exec_run *x, struct skiff_error *err) {
   struct sync_msg msg;
-  const char *cg = x->lc.state->cgroup_path;
-  if (cg && cgroup_enter_path(cg, x->opts->sub_cgroup, x->pid, err) < 0)
-    return -1;
-  if (sync_send(x->sync_fd, SYNC_PLACED, 0, err) < 0) /* X1 */
-    return -1;
   if (x->ep.process.terminal && sync_expect(x->sync_fd, SYNC_TERMINAL, &msg, &x->master, err) < 0)
     return -1;
   if (x->seccomp && x->seccomp->notify) {
@@ -138,6 +134,9 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
   cleanup_close int child_fd = fds[1];
   x->sync_fd = fds[0];
   cleanup_close int saved_pidns = -1;
+  const char *cg = x->lc.state->cgroup_path;
+  if (cg && cgroup_placement_open(cg, x->opts->sub_cgroup, &x->placement, err) < 0)
+    return -1;
   /* Without root on the host, entering the container's pid namespace takes the capabilities of
    * its user namespace: this process joins that first, for good (nothing it does afterwards needs
    * the host's), non-dumpable so that the container cannot ptrace it; the child finds itself in
@@ -153,16 +152,17 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
   if (spawn_enter_pid_ns(x->ns_fds[OCI_NS_PID], &saved_pidns, err) < 0)
     return -1;
   struct clone_args args = {.exit_signal = SIGCHLD};
-  x->pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  x->pid = spawn_clone3(&args, &x->placement);
   if (x->pid == 0)
     exec_child(x, child_fd);
   int clone_errno = errno;
   close(steal_fd(&child_fd)); /* else X2's EOF never comes */
+  cgroup_placement_close(&x->placement);
   if (!in_userns && spawn_leave_pid_ns(saved_pidns, err) < 0)
     return -1;
   if (x->pid < 0)
     return skiff_fail_errno(err, clone_errno, "clone3");
-  return place_and_wait(x, err);
+  return wait_for_exec(x, err);
 }
 
 static int check_exec(struct exec_run *x, struct skiff_error *err) {
@@ -213,6 +213,7 @@ static int exec_and_wait(struct exec_run *x, int *exit_status, struct skiff_erro
 int container_exec(const struct skiff_context *ctx, const char *id, const struct exec_options *opts,
                    int *exit_status, struct skiff_error *err) {
   struct exec_run x = {.opts = opts, .pid = -1, .sync_fd = -1, .master = -1};
+  cgroup_placement_init(&x.placement);
   for (int t = 0; t < OCI_NS_COUNT; t++)
     x.ns_fds[t] = -1;
   *exit_status = 0;
@@ -235,6 +236,7 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
     close(x.sync_fd);
   if (x.master >= 0)
     close(x.master);
+  cgroup_placement_close(&x.placement);
   seccomp_program_free(x.seccomp);
   exec_process_free(&x.ep);
   container_unload(&x.lc);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/capabilities.h"
+#include "lib/cgroups/cgroup.h"
 #include "lib/hooks.h"
 #include "lib/lsm.h"
 #include "lib/namespaces.h"
@@ -103,13 +104,11 @@ static int become_userns_root(struct skiff_error *err) {
   return 0;
 }
 
-/* Steps 1 to 4. */
+/* Steps 2 to 4. */
 static int init_namespaces(const struct spawn_config *sc, int fd, struct skiff_error *err) {
   struct sync_msg msg;
   int ns_fds[OCI_NS_COUNT];
   memcpy(ns_fds, sc->ns_fds, sizeof ns_fds);
-  if (sync_expect(fd, SYNC_PLACED, &msg, NULL, err) < 0) /* step 1 */
-    return -1;
   if (ns_join(ns_fds, ~(1u << OCI_NS_PID), err) < 0)
     return -1;
   if (sc->new_user_ns && !(sc->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
@@ -290,6 +289,8 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   /* Until exec nothing in the container may ptrace us or open /proc/<pid>/{mem,fd,exe}. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (sc->cgroup && cgroup_place_self(cgroup_placement(sc->cgroup), &err) < 0) /* step 1 */
+    goto fail;
   close_inherited_fds(sc, sync_fd);
   if (init_namespaces(sc, sync_fd, &err) < 0 || init_environment(sc, sync_fd, &err) < 0 ||
       init_rootfs(sc, sync_fd, &err) < 0 || process_apply_scheduling(sc->config, &err) < 0 ||

@@ -25,7 +25,8 @@
  * path and involves a user namespace, those must be joined while the init still has the host's
  * privileges, before its own user namespace exists: then the init creates the rest with
  * unshare() after step 3, and a new pid namespace costs one fork (step 4). The cgroup namespace
- * is always unshared by the init after step 1, so that its root is the container's cgroup. */
+ * is always unshared by the init after step 1 (it has moved into its cgroups), so that its root
+ * is the container's cgroup. */
 static void spawn_plan(struct spawn_config *sc) {
   const struct oci_config *c = sc->config;
   unsigned long new_flags = 0;
@@ -81,26 +82,29 @@ int spawn_leave_pid_ns(int saved_fd, struct skiff_error *err) {
   return 0;
 }
 
-static pid_t clone_init(struct spawn_config *sc, int init_sync_fd, bool *placed, struct skiff_error *err) {
+pid_t spawn_clone3(struct clone_args *args, struct cgroup_placement *p) {
+  if (p && p->cgroup2_fd >= 0) {
+    args->flags |= CLONE_INTO_CGROUP;
+    args->cgroup = (uint64_t)p->cgroup2_fd;
+    p->cgroup2_by_clone = true; /* the child's copy of p says so from birth */
+    pid_t pid = (pid_t)syscall(SYS_clone3, args, sizeof *args);
+    if (pid >= 0 || (errno != EINVAL && errno != ENOSYS && errno != E2BIG))
+      return pid;
+    /* kernels before 5.7 lack CLONE_INTO_CGROUP: the child writes cgroup.procs itself */
+    args->flags &= ~(unsigned long long)CLONE_INTO_CGROUP;
+    args->cgroup = 0;
+    p->cgroup2_by_clone = false;
+  }
+  return (pid_t)syscall(SYS_clone3, args, sizeof *args);
+}
+
+static pid_t clone_init(struct spawn_config *sc, int init_sync_fd, struct skiff_error *err) {
   struct clone_args args = {.flags = sc->clone_flags, .exit_signal = SIGCHLD};
-  int cgfd = sc->cgroup ? cgroup_clone_fd(sc->cgroup) : -1;
-  if (cgfd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = (uint64_t)cgfd;
-  }
-  pid_t pid = syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0 && cgfd >= 0 && (errno == EINVAL || errno == ENOSYS || errno == E2BIG)) {
-    /* kernels before 5.7 lack CLONE_INTO_CGROUP: place by cgroup.procs instead */
-    args.flags &= ~(unsigned long long)CLONE_INTO_CGROUP;
-    args.cgroup = 0;
-    cgfd = -1;
-    pid = syscall(SYS_clone3, &args, sizeof args);
-  }
+  pid_t pid = spawn_clone3(&args, sc->cgroup ? cgroup_placement(sc->cgroup) : NULL);
   if (pid < 0)
     return skiff_fail_errno(err, errno, "clone3");
   if (pid == 0)
     init_main(sc, init_sync_fd);
-  *placed = cgfd >= 0;
   return pid;
 }
 
@@ -121,15 +125,10 @@ static int adopt_forked_init(pid_t *pid, const struct sync_msg *msg) {
   return 0;
 }
 
-static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, bool placed, int *terminal_master,
+static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, int *terminal_master,
                         struct skiff_error *err) {
   struct sync_msg msg;
-  /* step 1 */
-  if (sc->cgroup && !placed && cgroup_enter(sc->cgroup, *pid, err) < 0)
-    return -1;
-  if (sync_send(fd, SYNC_PLACED, 0, err) < 0)
-    return -1;
-  /* step 2 -> 3 */
+  /* step 1 is the init's alone; step 2 -> 3 */
   if (sync_expect(fd, SYNC_USERNS_READY, &msg, NULL, err) < 0)
     return -1;
   if (sc->new_user_ns && ns_write_id_maps(*pid, &sc->config->linux_, err) < 0)
@@ -177,8 +176,7 @@ int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct
   cleanup_close int saved_pidns = -1;
   if (spawn_enter_pid_ns(sc->ns_fds[OCI_NS_PID], &saved_pidns, err) < 0)
     return -1;
-  bool placed = false;
-  pid_t pid = clone_init(sc, init_fd, &placed, err);
+  pid_t pid = clone_init(sc, init_fd, err);
   if (spawn_leave_pid_ns(saved_pidns, err) < 0 && pid > 0) {
     kill_and_reap(pid);
     return -1;
@@ -186,10 +184,11 @@ int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct
   if (pid < 0)
     return -1;
   log_debug("clone3: pid %d, namespaces %#lx at clone, %#lx by the init%s", pid, sc->clone_flags,
-            sc->unshare_flags, placed ? ", placed in its cgroup by clone3" : "");
+            sc->unshare_flags,
+            sc->cgroup && cgroup_placement(sc->cgroup)->cgroup2_by_clone ? ", born in its cgroup2 cgroup" : "");
   close(steal_fd(&init_fd));
   result->terminal_master = -1;
-  if (parent_steps(sc, parent_fd, &pid, placed, &result->terminal_master, err) < 0) {
+  if (parent_steps(sc, parent_fd, &pid, &result->terminal_master, err) < 0) {
     kill_and_reap(pid);
     return -1;
   }

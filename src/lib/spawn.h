@@ -51,6 +51,12 @@ struct spawn_result {
  * the state directory. */
 int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct skiff_error *err);
 
+/* clone3 with args, into p's cgroup2 cgroup when it has one (CLONE_INTO_CGROUP, recorded in
+ * p->cgroup2_by_clone); p may be NULL. Returns as clone3 does, in both processes. */
+struct clone_args;
+struct cgroup_placement;
+pid_t spawn_clone3(struct clone_args *args, struct cgroup_placement *p);
+
 /* Enter a pid namespace for the children to come / step back to the one saved. */
 int spawn_enter_pid_ns(int pidns_fd, int *saved_fd, struct skiff_error *err);
 int spawn_leave_pid_ns(int saved_fd, struct skiff_error *err);

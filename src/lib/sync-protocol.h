@@ -4,9 +4,10 @@
  *
  * | step | direction       | type                 | what has happened / what the receiver does next        |
  * |------|-----------------|----------------------|--------------------------------------------------------|
- * |  1   | parent -> init  | SYNC_PLACED          | the parent has put the new process in its cgroups      |
- * |      |                 |                      | (clone3 CLONE_INTO_CGROUP on v2, cgroup.procs on v1);  |
- * |      |                 |                      | init does nothing before it reads this.                |
+ * |  1   | init            | (no message)         | the init's first act: it moves itself into its cgroups |
+ * |      |                 |                      | (cgroup_place_self: "0" into each v1 hierarchy's tasks |
+ * |      |                 |                      | file the parent opened; clone3 CLONE_INTO_CGROUP put   |
+ * |      |                 |                      | it in the cgroup2 one at birth). Nothing else first.   |
  * |  2   | init -> parent  | SYNC_USERNS_READY    | init has joined the namespaces given by path and       |
  * |      |                 |                      | created or joined its user namespace. The parent       |
  * |      |                 |                      | writes uid_map/gid_map when the user ns is new.        |
@@ -44,7 +45,6 @@
 #include <stdint.h>
 
 enum sync_type {
-  SYNC_PLACED = 1,
   SYNC_USERNS_READY = 2,
   SYNC_IDMAP_DONE = 3,
   SYNC_PID = 4,

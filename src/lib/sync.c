@@ -9,8 +9,6 @@
 
 static const char *sync_type_name(uint32_t type) {
   switch (type) {
-  case SYNC_PLACED:
-    return "placed";
   case SYNC_USERNS_READY:
     return "userns-ready";
   case SYNC_IDMAP_DONE:

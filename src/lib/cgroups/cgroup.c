@@ -16,7 +16,7 @@
 struct cgroup {
   struct cg_dirs dirs;                 /* leaf fds open */
   size_t existing[CG_MAX_HIERARCHIES]; /* per dirs.d[i]: leading path components that were there before */
-  int clone_fd;                        /* the cgroup2 leaf on a pure v2 host, else -1 (owned by dirs) */
+  struct cgroup_placement placement;   /* what the init moves itself in with */
   char *stored;
 };
 
@@ -145,7 +145,7 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   struct cgroup *cg = calloc(1, sizeof *cg);
   if (!cg)
     return skiff_fail_errno(err, ENOMEM, "cgroup");
-  cg->clone_fd = -1;
+  cgroup_placement_init(&cg->placement);
   unsigned leaf_v2 = 0;
   const char *shown = cp ? cp : "";
   if (make_dirs(cg, l, clean, absolute, res, &leaf_v2, err) < 0 || check_not_frozen(cg, l, shown, err) < 0)
@@ -157,9 +157,10 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   cg_target_build(&t, l, &cg->dirs, leaf_v2, fresh);
   if (cg_apply(&t, res, err) < 0)
     goto fail;
-  if (l->mode == CG_MODE_V2 && l->unified >= 0) {
-    struct cg_dir *u = cg_dirs_find(&cg->dirs, l->unified);
-    cg->clone_fd = u ? u->fd : -1;
+  for (size_t i = 0; i < cg->dirs.n; i++) {
+    const struct cg_dir *d = &cg->dirs.d[i];
+    if (cg_placement_add(&cg->placement, &l->h[d->h], d->fd, d->path, err) < 0)
+      goto fail;
   }
   cg->stored = cg_dirs_format(&cg->dirs);
   if (!cg->stored) {
@@ -175,26 +176,12 @@ fail:;
   return -1;
 }
 
-int cgroup_clone_fd(const struct cgroup *cg) {
-  return cg->clone_fd;
+struct cgroup_placement *cgroup_placement(struct cgroup *cg) {
+  return &cg->placement;
 }
 
 const char *cgroup_path(const struct cgroup *cg) {
   return cg->stored;
-}
-
-int cgroup_enter(struct cgroup *cg, pid_t pid, struct skiff_error *err) {
-  const struct cg_layout *l = cg_layout_get(err);
-  if (!l)
-    return -1;
-  char buf[24];
-  int len = snprintf(buf, sizeof buf, "%d", (int)pid);
-  for (size_t i = 0; i < cg->dirs.n; i++) {
-    const struct cg_dir *d = &cg->dirs.d[i];
-    if (cg_write(d->fd, "cgroup.procs", buf, (size_t)len) < 0)
-      return skiff_fail_errno(err, errno, "join cgroup %s/%s", l->h[d->h].mount, d->path);
-  }
-  return 0;
 }
 
 int cgroup_destroy(struct cgroup *cg, struct skiff_error *err) {
@@ -230,6 +217,7 @@ int cgroup_destroy(struct cgroup *cg, struct skiff_error *err) {
 void cgroup_free(struct cgroup *cg) {
   if (!cg)
     return;
+  cgroup_placement_close(&cg->placement);
   cg_dirs_release(&cg->dirs);
   free(cg->stored);
   free(cg);

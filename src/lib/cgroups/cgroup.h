@@ -6,9 +6,10 @@
  * hierarchy; absent -> the relative path "<id>".
  *
  * Lifecycle, in the parent:
- *   cgroup_create()       before clone: mkdir in every hierarchy, every limit written
- *   clone3(CLONE_INTO_CGROUP, cgroup_clone_fd()) when that is >= 0 (pure v2 only)
- *   cgroup_enter(pid)     when the child was not placed by clone3 (v1, hybrid, old kernels)
+ *   cgroup_create()       before clone: mkdir in every hierarchy, every limit written, and the
+ *                         files the child places itself with opened (cgroup_placement())
+ *   clone3(CLONE_INTO_CGROUP) into placement->cgroup2_fd when that is >= 0; then the child's
+ *                         first act is cgroup_place_self()
  *   on failure: cgroup_destroy() (removes only what create made), then cgroup_free()
  *   otherwise: store cgroup_path() in the state, cgroup_free() (the cgroup stays)
  * Later commands work from that stored string alone. */
@@ -35,20 +36,37 @@ struct cgroup; /* resolved paths, per-hierarchy directory fds, what create made 
 int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
                   struct skiff_error *err);
 
-/* The cgroup2 directory fd for clone3(CLONE_INTO_CGROUP) on a pure v2 host, else -1. Owned by cg. */
-int cgroup_clone_fd(const struct cgroup *cg);
-
 /* The resolved path to keep in the state file and give to the functions below. Opaque:
  * "/a/b" usually, one "hierarchy:/path" line per hierarchy when they differ, '~' in front when
  * the cgroup existed before. Owned by cg. */
 const char *cgroup_path(const struct cgroup *cg);
 
-/* Writes pid into cgroup.procs of every hierarchy. */
-int cgroup_enter(struct cgroup *cg, pid_t pid, struct skiff_error *err);
+#define CGROUP_MAX_HIERARCHIES 16
 
-/* exec: writes pid into cgroup.procs of the stored path's cgroup in every hierarchy, or of its
- * sub-cgroup sub (relative, created when missing) when sub is not NULL. */
-int cgroup_enter_path(const char *path, const char *sub, pid_t pid, struct skiff_error *err);
+/* What a new process needs to move itself into a cgroup as its first act (placement.c says
+ * why it is the child that moves). All fds close-on-exec. */
+struct cgroup_placement {
+  int cgroup2_fd;        /* the cgroup2 directory, for clone3(CLONE_INTO_CGROUP); -1: none */
+  int cgroup2_procs;     /* its cgroup.procs, for kernels without CLONE_INTO_CGROUP; -1: none */
+  bool cgroup2_by_clone; /* set by the parent before clone3: the child is born in cgroup2_fd */
+  size_t n_tasks;
+  int tasks[CGROUP_MAX_HIERARCHIES]; /* each v1 hierarchy's "tasks", open for writing */
+};
+
+/* The placement of the container's cgroup, opened by cgroup_create. Owned by cg. */
+struct cgroup_placement *cgroup_placement(struct cgroup *cg);
+
+/* exec: the placement for the stored path's cgroup in every hierarchy, or for its existing
+ * sub-cgroup sub (relative) where sub applies ("sub" everywhere, "memory:sub" in the
+ * hierarchies of the controllers named). Close with cgroup_placement_close. */
+int cgroup_placement_open(const char *path, const char *sub, struct cgroup_placement *p,
+                          struct skiff_error *err);
+void cgroup_placement_init(struct cgroup_placement *p);
+void cgroup_placement_close(struct cgroup_placement *p);
+
+/* In the new process, before anything else: writes "0" into each v1 "tasks" file, and into
+ * cgroup2's cgroup.procs unless clone3 placed it. Only write(2): safe between clone and exec. */
+int cgroup_place_self(const struct cgroup_placement *p, struct skiff_error *err);
 
 /* After a failed create: removes the directories create made (sub-cgroups included), and the
  * parents it made if they are empty. A pre-existing cgroup is left alone. Does not free cg. */

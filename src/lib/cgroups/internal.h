@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/cgroups/cgroup.h"
 #include "oci/config.h"
 #include "oci/error.h"
 
@@ -35,7 +36,7 @@ enum cg_controller {
 
 enum cg_mode { CG_MODE_V1, CG_MODE_HYBRID, CG_MODE_V2 };
 
-#define CG_MAX_HIERARCHIES 16
+#define CG_MAX_HIERARCHIES CGROUP_MAX_HIERARCHIES
 
 struct cg_hierarchy {
   char *mount;          /* where it is mounted: "/sys/fs/cgroup/cpu" */
@@ -88,6 +89,9 @@ char *cg_dirs_format(const struct cg_dirs *dirs);
 void cg_dirs_release(struct cg_dirs *dirs);
 /* Opens the leaf of dirs->d[i] (O_RDONLY|O_DIRECTORY). ENOENT is returned as -1/errno. */
 int cg_dir_open(const struct cg_dir *d);
+/* Adds the cgroup open at dirfd, in hierarchy h, to a placement (placement.c). */
+int cg_placement_add(struct cgroup_placement *p, const struct cg_hierarchy *h, int dirfd, const char *shown,
+                     struct skiff_error *err);
 /* The entry to read processes / freeze from: unified when present, else freezer, else any. */
 struct cg_dir *cg_dirs_find(struct cg_dirs *dirs, int hierarchy);
 int cg_dirs_index_for(const struct cg_dirs *dirs, enum cg_controller c, bool *v2);
