@@ -104,6 +104,27 @@ static int become_userns_root(struct skiff_error *err) {
   return 0;
 }
 
+/* Step 1: the network namespace first when spawn_plan left it to the init (the parent makes the
+ * cgroups meanwhile), then into the cgroups. */
+static int join_cgroup(const struct spawn_config *sc, int fd, struct skiff_error *err) {
+  if (sc->early_unshare && unshare((int)sc->early_unshare) < 0)
+    return skiff_fail_errno(err, errno, "unshare network namespace");
+  if (!sc->cgroup)
+    return 0;
+  struct sync_msg msg;
+  int fds[SYNC_MAX_FDS];
+  size_t n;
+  int r = sync_recv_fds(fd, &msg, fds, SYNC_MAX_FDS, &n, err);
+  if (r == 0 && msg.type != SYNC_CGROUP)
+    r = skiff_fail(err, EPROTO, "sync: unexpected message %u before cgroup", msg.type);
+  if (r < 0) {
+    for (size_t i = 0; i < n; i++)
+      close(fds[i]);
+    return -1;
+  }
+  return cgroup_place_self_fds(fds, n, err);
+}
+
 /* Steps 2 to 4. */
 static int init_namespaces(const struct spawn_config *sc, int fd, struct skiff_error *err) {
   struct sync_msg msg;
@@ -118,9 +139,8 @@ static int init_namespaces(const struct spawn_config *sc, int fd, struct skiff_e
    * yet), as runc does. */
   if (sc->unprivileged_maps)
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-  if (sync_send(fd, SYNC_USERNS_READY, 0, err) < 0) /* step 2 */
-    return -1;
-  if (sync_expect(fd, SYNC_IDMAP_DONE, &msg, NULL, err) < 0) /* step 3 */
+  if (sc->new_user_ns && (sync_send(fd, SYNC_USERNS_READY, 0, err) < 0 ||       /* step 2 */
+                          sync_expect(fd, SYNC_IDMAP_DONE, &msg, NULL, err) < 0)) /* step 3 */
     return -1;
   if (sc->unprivileged_maps)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -167,7 +187,7 @@ static int send_terminal(const struct oci_config *c, int sync_fd, struct skiff_e
  * it). */
 static int init_environment(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
   const struct oci_config *c = sc->config;
-  unsigned long created = sc->clone_flags | sc->unshare_flags;
+  unsigned long created = sc->clone_flags | sc->unshare_flags | sc->early_unshare;
   struct sync_msg msg;
   if (join_session_keyring(sc, err) < 0 || ns_set_hostname(c, err) < 0)
     return -1;
@@ -289,7 +309,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   /* Until exec nothing in the container may ptrace us or open /proc/<pid>/{mem,fd,exe}. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (sc->cgroup && cgroup_place_self(cgroup_placement(sc->cgroup), &err) < 0) /* step 1 */
+  if (join_cgroup(sc, sync_fd, &err) < 0) /* step 1 */
     goto fail;
   close_inherited_fds(sc, sync_fd);
   if (init_namespaces(sc, sync_fd, &err) < 0 || init_environment(sc, sync_fd, &err) < 0 ||

@@ -30,6 +30,7 @@
 static void spawn_plan(struct spawn_config *sc) {
   const struct oci_config *c = sc->config;
   unsigned long new_flags = 0;
+  sc->early_unshare = 0;
   bool joins_other = false, has_user = false;
   for (size_t i = 0; i < c->linux_.n_namespaces; i++) {
     const struct oci_namespace *ns = &c->linux_.namespaces[i];
@@ -57,6 +58,12 @@ static void spawn_plan(struct spawn_config *sc) {
     sc->clone_flags = new_flags;
     sc->unshare_flags = 0;
     sc->unshare_pid = false;
+    /* The kernel takes as long to make a network namespace as the parent takes to make the v1
+     * cgroups: the init makes it itself (step 1) while the parent makes them. */
+    if ((new_flags & CLONE_NEWNET) && sc->cgroup && !cgroup_finished(sc->cgroup)) {
+      sc->clone_flags &= ~(unsigned long)CLONE_NEWNET;
+      sc->early_unshare = CLONE_NEWNET;
+    }
   }
   sc->unshare_flags |= late & CLONE_NEWCGROUP;
 }
@@ -125,15 +132,24 @@ static int adopt_forked_init(pid_t *pid, const struct sync_msg *msg) {
   return 0;
 }
 
+/* Step 1: the rest of the cgroup, and the files the init moves itself in with. */
+static int send_cgroup(struct cgroup *cg, int fd, struct skiff_error *err) {
+  int fds[CGROUP_MAX_HIERARCHIES + 1];
+  if (cgroup_finish(cg, err) < 0)
+    return -1;
+  size_t n = cgroup_placement_fds(cgroup_placement(cg), fds);
+  return sync_send_fds(fd, SYNC_CGROUP, 0, fds, n, err);
+}
+
 static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, int *terminal_master,
                         struct skiff_error *err) {
   struct sync_msg msg;
-  /* step 1 is the init's alone; step 2 -> 3 */
-  if (sync_expect(fd, SYNC_USERNS_READY, &msg, NULL, err) < 0)
+  if (sc->cgroup && send_cgroup(sc->cgroup, fd, err) < 0) /* step 1 */
     return -1;
-  if (sc->new_user_ns && ns_write_id_maps(*pid, &sc->config->linux_, err) < 0)
-    return -1;
-  if (sync_send(fd, SYNC_IDMAP_DONE, 0, err) < 0)
+  /* step 2 -> 3 */
+  if (sc->new_user_ns && (sync_expect(fd, SYNC_USERNS_READY, &msg, NULL, err) < 0 ||
+                          ns_write_id_maps(*pid, &sc->config->linux_, err) < 0 ||
+                          sync_send(fd, SYNC_IDMAP_DONE, 0, err) < 0))
     return -1;
   /* step 4 (optional), then 5 */
   if (sync_recv(fd, &msg, NULL, err) < 0)

@@ -35,6 +35,7 @@ struct spawn_config {
   /* filled by spawn_plan(): */
   unsigned long clone_flags;   /* CLONE_NEW* given to clone3 */
   unsigned long unshare_flags; /* CLONE_NEW* the init creates itself after step 3 */
+  unsigned long early_unshare; /* CLONE_NEWNET the init creates itself before step 1 */
   bool new_user_ns;            /* the user namespace is new (maps to write) */
   bool unshare_pid;            /* new pid ns entered with unshare + fork (step 4) */
   bool new_time_ns;

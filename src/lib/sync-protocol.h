@@ -4,11 +4,15 @@
  *
  * | step | direction       | type                 | what has happened / what the receiver does next        |
  * |------|-----------------|----------------------|--------------------------------------------------------|
- * |  1   | init            | (no message)         | the init's first act: it moves itself into its cgroups |
- * |      |                 |                      | (cgroup_place_self: "0" into each v1 hierarchy's tasks |
- * |      |                 |                      | file the parent opened; clone3 CLONE_INTO_CGROUP put   |
- * |      |                 |                      | it in the cgroup2 one at birth). Nothing else first.   |
- * |  2   | init -> parent  | SYNC_USERNS_READY    | init has joined the namespaces given by path and       |
+ * |  1   | parent -> init  | SYNC_CGROUP          | only with a cgroup. The parent has made the v1         |
+ * |      |                 |                      | cgroups and written every limit while the init made    |
+ * |      |                 |                      | its network namespace (spawn_plan moves it out of      |
+ * |      |                 |                      | clone3 then). With it come the fds of each v1 "tasks"  |
+ * |      |                 |                      | file (and cgroup2's cgroup.procs when clone3 could not |
+ * |      |                 |                      | place the init at birth): init writes "0" into each,   |
+ * |      |                 |                      | moving itself in, before anything else.                |
+ * |  2   | init -> parent  | SYNC_USERNS_READY    | only when the user namespace is new (steps 2 and 3).   |
+ * |      |                 |                      | init has joined the namespaces given by path and       |
  * |      |                 |                      | created or joined its user namespace. The parent       |
  * |      |                 |                      | writes uid_map/gid_map when the user ns is new.        |
  * |  3   | parent -> init  | SYNC_IDMAP_DONE      | maps written; init may act as root in its user ns and  |
@@ -45,6 +49,7 @@
 #include <stdint.h>
 
 enum sync_type {
+  SYNC_CGROUP = 1,
   SYNC_USERNS_READY = 2,
   SYNC_IDMAP_DONE = 3,
   SYNC_PID = 4,
@@ -59,6 +64,7 @@ enum sync_type {
 };
 
 #define SYNC_TEXT_MAX 1024
+#define SYNC_MAX_FDS 20 /* fds with one message */
 
 struct sync_msg {
   uint32_t type;            /* enum sync_type */

@@ -18,6 +18,13 @@ struct cgroup {
   size_t existing[CG_MAX_HIERARCHIES]; /* per dirs.d[i]: leading path components that were there before */
   struct cgroup_placement placement;   /* what the init moves itself in with */
   char *stored;
+  /* what cgroup_finish needs */
+  const struct oci_resources *res;
+  char clean[PATH_MAX];
+  bool absolute;
+  unsigned leaf_v2;
+  const char *shown;
+  bool finished;
 };
 
 /* "slice:prefix:name", the systemd driver's form of cgroupsPath. */
@@ -74,14 +81,17 @@ static int check_not_frozen(struct cgroup *cg, const struct cg_layout *l, const 
   return 0;
 }
 
-static int make_dirs(struct cgroup *cg, const struct cg_layout *l, const char *clean, bool absolute,
-                     const struct oci_resources *res, unsigned *leaf_v2, struct skiff_error *err) {
+/* The directories of the cgroup2 hierarchy (unified true) or of the v1 ones. */
+static int make_dirs(struct cgroup *cg, const struct cg_layout *l, bool unified, const char *clean,
+                     bool absolute, const struct oci_resources *res, unsigned *leaf_v2, struct skiff_error *err) {
   unsigned needed = res ? cg_needed_controllers(res) : 0;
   unsigned v1_mounted = 0;
   for (size_t i = 0; i < l->n; i++)
     v1_mounted |= l->h[i].controllers;
   for (size_t i = 0; i < l->n; i++) {
     const struct cg_hierarchy *h = &l->h[i];
+    if (h->unified != unified)
+      continue;
     struct cg_dir *d = &cg->dirs.d[cg->dirs.n];
     char path[PATH_MAX];
     if (resolve(h, clean, absolute, path, sizeof path) < 0)
@@ -119,6 +129,28 @@ static int make_dirs(struct cgroup *cg, const struct cg_layout *l, const char *c
   return 0;
 }
 
+/* The path cgroup_finish will store, for the state written before clone (a crashed create is
+ * reclaimed from it): the v1 directories resolved but not made yet, '~' on those already there. */
+static char *planned_path(const struct cgroup *cg, const struct cg_layout *l) {
+  struct cg_dirs plan = cg->dirs;
+  char paths[CG_MAX_HIERARCHIES][PATH_MAX];
+  for (size_t i = 0; i < l->n && plan.n < CG_MAX_HIERARCHIES; i++) {
+    if (l->h[i].unified)
+      continue;
+    struct cg_dir *d = &plan.d[plan.n];
+    if (resolve(&l->h[i], cg->clean, cg->absolute, paths[plan.n], PATH_MAX) < 0)
+      return NULL;
+    char full[PATH_MAX * 2];
+    snprintf(full, sizeof full, "%s/%s", l->h[i].mount, paths[plan.n]);
+    d->h = (int)i;
+    d->path = paths[plan.n];
+    d->keep = access(full, F_OK) == 0;
+    d->fd = -1;
+    plan.n++;
+  }
+  return cg_dirs_format(&plan);
+}
+
 int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
                   struct skiff_error *err) {
   *out = NULL;
@@ -134,36 +166,34 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   const struct cg_layout *l = cg_layout_get(err);
   if (!l)
     return -1;
-  bool absolute = cp && cp[0] == '/';
-  char clean[PATH_MAX];
-  if (cg_clean_path(cp && *cp ? cp : id, clean, sizeof clean) < 0)
-    return skiff_fail(err, ENAMETOOLONG, "linux.cgroupsPath: too long");
-  if (!absolute && !*clean)
-    return skiff_fail(err, EINVAL, "linux.cgroupsPath \"%s\": resolves to skiff's own cgroup", cp);
-  if (!absolute && cg_layout_load_own(err) < 0)
-    return -1;
   struct cgroup *cg = calloc(1, sizeof *cg);
   if (!cg)
     return skiff_fail_errno(err, ENOMEM, "cgroup");
   cgroup_placement_init(&cg->placement);
-  unsigned leaf_v2 = 0;
-  const char *shown = cp ? cp : "";
-  if (make_dirs(cg, l, clean, absolute, res, &leaf_v2, err) < 0 || check_not_frozen(cg, l, shown, err) < 0)
+  cg->res = res;
+  cg->shown = cp ? cp : "";
+  cg->absolute = cp && cp[0] == '/';
+  if (cg_clean_path(cp && *cp ? cp : id, cg->clean, sizeof cg->clean) < 0) {
+    skiff_fail(err, ENAMETOOLONG, "linux.cgroupsPath: too long");
     goto fail;
-  bool fresh = true;
-  for (size_t i = 0; i < cg->dirs.n; i++)
-    fresh = fresh && !cg->dirs.d[i].keep;
-  struct cg_target t;
-  cg_target_build(&t, l, &cg->dirs, leaf_v2, fresh);
-  if (cg_apply(&t, res, err) < 0)
-    goto fail;
-  for (size_t i = 0; i < cg->dirs.n; i++) {
-    const struct cg_dir *d = &cg->dirs.d[i];
-    if (cg_placement_add(&cg->placement, &l->h[d->h], d->fd, d->path, err) < 0)
-      goto fail;
   }
-  cg->stored = cg_dirs_format(&cg->dirs);
-  if (!cg->stored) {
+  if (!cg->absolute && !*cg->clean) {
+    skiff_fail(err, EINVAL, "linux.cgroupsPath \"%s\": resolves to skiff's own cgroup", cp);
+    goto fail;
+  }
+  if (!cg->absolute && cg_layout_load_own(err) < 0)
+    goto fail;
+  if (make_dirs(cg, l, true, cg->clean, cg->absolute, res, &cg->leaf_v2, err) < 0)
+    goto fail;
+  for (size_t i = 0; i < cg->dirs.n; i++)
+    if (cg_placement_add(&cg->placement, &l->h[cg->dirs.d[i].h], cg->dirs.d[i].fd, cg->dirs.d[i].path, err) < 0)
+      goto fail;
+  /* Without root nothing may be deferred: a directory we may not make must show now, so that the
+   * caller can run the container without a cgroup (rootless) before anything is cloned. */
+  if (l->mode == CG_MODE_V2 || geteuid() != 0) {
+    if (cgroup_finish(cg, err) < 0)
+      goto fail;
+  } else if (!(cg->stored = planned_path(cg, l))) {
     skiff_fail_errno(err, ENOMEM, "cgroup path");
     goto fail;
   }
@@ -174,6 +204,41 @@ fail:;
   cgroup_destroy(cg, &ignored);
   cgroup_free(cg);
   return -1;
+}
+
+bool cgroup_finished(const struct cgroup *cg) {
+  return cg->finished;
+}
+
+int cgroup_finish(struct cgroup *cg, struct skiff_error *err) {
+  if (cg->finished)
+    return 0;
+  const struct cg_layout *l = cg_layout_get(err);
+  if (!l)
+    return -1;
+  size_t first_v1 = cg->dirs.n;
+  if (make_dirs(cg, l, false, cg->clean, cg->absolute, cg->res, &cg->leaf_v2, err) < 0 ||
+      check_not_frozen(cg, l, cg->shown, err) < 0)
+    return -1;
+  bool fresh = true;
+  for (size_t i = 0; i < cg->dirs.n; i++)
+    fresh = fresh && !cg->dirs.d[i].keep;
+  struct cg_target t;
+  cg_target_build(&t, l, &cg->dirs, cg->leaf_v2, fresh);
+  if (cg_apply(&t, cg->res, err) < 0)
+    return -1;
+  for (size_t i = first_v1; i < cg->dirs.n; i++) {
+    const struct cg_dir *d = &cg->dirs.d[i];
+    if (cg_placement_add(&cg->placement, &l->h[d->h], d->fd, d->path, err) < 0)
+      return -1;
+  }
+  char *stored = cg_dirs_format(&cg->dirs);
+  if (!stored)
+    return skiff_fail_errno(err, ENOMEM, "cgroup path");
+  free(cg->stored);
+  cg->stored = stored;
+  cg->finished = true;
+  return 0;
 }
 
 struct cgroup_placement *cgroup_placement(struct cgroup *cg) {

@@ -6,10 +6,12 @@
  * hierarchy; absent -> the relative path "<id>".
  *
  * Lifecycle, in the parent:
- *   cgroup_create()       before clone: mkdir in every hierarchy, every limit written, and the
- *                         files the child places itself with opened (cgroup_placement())
- *   clone3(CLONE_INTO_CGROUP) into placement->cgroup2_fd when that is >= 0; then the child's
- *                         first act is cgroup_place_self()
+ *   cgroup_create()       before clone: the cgroup2 directory (for CLONE_INTO_CGROUP); on a pure
+ *                         v2 host (or without root) everything, as cgroup_finish does
+ *   clone3(CLONE_INTO_CGROUP) into placement->cgroup2_fd when that is >= 0
+ *   cgroup_finish()       after clone, while the child makes its network namespace: the v1
+ *                         directories, every limit, each v1 "tasks" file opened
+ *                         (cgroup_placement()), for the child to move itself in as its first act
  *   on failure: cgroup_destroy() (removes only what create made), then cgroup_free()
  *   otherwise: store cgroup_path() in the state, cgroup_free() (the cgroup stays)
  * Later commands work from that stored string alone. */
@@ -35,6 +37,10 @@ struct cgroup; /* resolved paths, per-hierarchy directory fds, what create made 
  * it is (it must not be frozen) and is never removed. */
 int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
                   struct skiff_error *err);
+
+/* The second half of cgroup_create (see above); nothing when done already. */
+int cgroup_finish(struct cgroup *cg, struct skiff_error *err);
+bool cgroup_finished(const struct cgroup *cg);
 
 /* The resolved path to keep in the state file and give to the functions below. Opaque:
  * "/a/b" usually, one "hierarchy:/path" line per hierarchy when they differ, '~' in front when
@@ -67,6 +73,13 @@ void cgroup_placement_close(struct cgroup_placement *p);
 /* In the new process, before anything else: writes "0" into each v1 "tasks" file, and into
  * cgroup2's cgroup.procs unless clone3 placed it. Only write(2): safe between clone and exec. */
 int cgroup_place_self(const struct cgroup_placement *p, struct skiff_error *err);
+
+/* The fds cgroup_place_self would write "0" into, for a child that receives them (at most
+ * CGROUP_MAX_HIERARCHIES + 1); returns how many. */
+size_t cgroup_placement_fds(const struct cgroup_placement *p, int *fds);
+
+/* The receiving child's half: "0" into each fd, which it then closes. */
+int cgroup_place_self_fds(const int *fds, size_t n, struct skiff_error *err);
 
 /* After a failed create: removes the directories create made (sub-cgroups included), and the
  * parents it made if they are empty. A pre-existing cgroup is left alone. Does not free cg. */

@@ -54,12 +54,31 @@ int cg_placement_add(struct cgroup_placement *p, const struct cg_hierarchy *h, i
   return 0;
 }
 
-int cgroup_place_self(const struct cgroup_placement *p, struct skiff_error *err) {
-  if (!p->cgroup2_by_clone && p->cgroup2_procs >= 0 && write(p->cgroup2_procs, "0", 1) != 1)
-    return skiff_fail_errno(err, errno, "join the container's cgroup2 cgroup");
+size_t cgroup_placement_fds(const struct cgroup_placement *p, int *fds) {
+  size_t n = 0;
+  if (!p->cgroup2_by_clone && p->cgroup2_procs >= 0)
+    fds[n++] = p->cgroup2_procs;
   for (size_t i = 0; i < p->n_tasks; i++)
-    if (write(p->tasks[i], "0", 1) != 1)
-      return skiff_fail_errno(err, errno, "join the container's cgroup (v1 hierarchy %zu)", i);
+    fds[n++] = p->tasks[i];
+  return n;
+}
+
+int cgroup_place_self_fds(const int *fds, size_t n, struct skiff_error *err) {
+  int ret = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (ret == 0 && write(fds[i], "0", 1) != 1)
+      ret = skiff_fail_errno(err, errno, "join the container's cgroup (hierarchy %zu of %zu)", i + 1, n);
+    close(fds[i]);
+  }
+  return ret;
+}
+
+int cgroup_place_self(const struct cgroup_placement *p, struct skiff_error *err) {
+  int fds[CGROUP_MAX_HIERARCHIES + 1];
+  size_t n = cgroup_placement_fds(p, fds);
+  for (size_t i = 0; i < n; i++)
+    if (write(fds[i], "0", 1) != 1)
+      return skiff_fail_errno(err, errno, "join the container's cgroup (hierarchy %zu of %zu)", i + 1, n);
   return 0;
 }
 
