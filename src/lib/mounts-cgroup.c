@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/mountinfo.h"
@@ -75,16 +76,68 @@ static int own_cgroup_dir(const char *mountpoint, const char *mnt_root, const ch
   return 0;
 }
 
-static int mount_v1_hierarchy(const struct mount_context *ctx, const char *dest, const char *ctrls,
+/* The tmpfs at the destination was made just now: nothing of the rootfs is in it, so plain
+ * *at calls relative to it are safe. */
+static int fresh_subdir(int dir_fd, const char *name, struct skiff_error *err) {
+  if (mkdirat(dir_fd, name, 0755) < 0 && errno != EEXIST)
+    return skiff_fail_errno(err, errno, "mkdir cgroup mount point %s", name);
+  int fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "open cgroup mount point %s", name);
+  return fd;
+}
+
+/* The mount flags a detached bind of a hierarchy can take as attributes; others (propagation,
+ * data, recursive attributes) go the general way. */
+#define CGROUP_BIND_ATTR_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME)
+
+static bool bind_by_attributes(const struct mount_options *o) {
+  if ((o->flags & ~(CGROUP_BIND_ATTR_FLAGS | MS_BIND | MS_REC | MS_REMOUNT)) || o->cleared || o->has_rec ||
+      o->data)
+    return false;
+  for (size_t i = 0; o->propagation && i < o->propagation->n; i++)
+    if (mount_propagation_flag(o->propagation->v[i]))
+      return false;
+  return true;
+}
+
+/* A clone of the host's hierarchy directory, checked to be a cgroup, with the flags as attributes,
+ * moved onto the mount point: five calls where bind + remount through /proc/self/fd take more. */
+static int bind_hierarchy(int target_fd, const char *host_dir, unsigned long flags, struct skiff_error *err) {
+  cleanup_close int tree =
+      (int)syscall(SYS_open_tree, AT_FDCWD, host_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (tree < 0)
+    return skiff_fail_errno(err, errno, "open_tree %s", host_dir);
+  struct statfs st;
+  if (fstatfs(tree, &st) < 0 || st.f_type != CGROUP_SUPER_MAGIC)
+    return skiff_fail(err, EXDEV, "%s is not a cgroup hierarchy", host_dir);
+  struct mount_attr attr = {.attr_clr = MOUNT_ATTR__ATIME}; /* relatime, as asked or by default */
+  attr.attr_set |= flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0;
+  attr.attr_set |= flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0;
+  attr.attr_set |= flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0;
+  attr.attr_set |= flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0;
+  if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return skiff_fail_errno(err, errno, "set the attributes of %s", host_dir);
+  if (syscall(SYS_move_mount, tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return skiff_fail_errno(err, errno, "mount %s", host_dir);
+  return 0;
+}
+
+static int mount_v1_hierarchy(const struct mount_context *ctx, int dir_fd, const char *dest, const char *ctrls,
                               const char *host_dir, const struct mount_options *o, struct skiff_error *err) {
+  const char *name = strrchr(dest, '/') + 1;
   if (ctx->cgroup_ns) {
-    cleanup_close int fd = path_mkdir_in_root(ctx->root_fd, dest, 0755, 0, err);
+    cleanup_close int fd = fresh_subdir(dir_fd, name, err);
     if (fd < 0)
       return -1;
     const char *source = strncmp(ctrls, "name=", 5) == 0 ? ctrls + 5 : "cgroup";
     if (mount_on_fd(source, fd, "cgroup", CGROUP_V1_FLAGS | (o->flags & MS_RDONLY), ctrls) < 0)
       return skiff_fail_errno(err, errno, "mount cgroup %s", ctrls);
     return 0;
+  }
+  if (bind_by_attributes(o)) {
+    cleanup_close int fd = fresh_subdir(dir_fd, name, err);
+    return fd < 0 ? -1 : bind_hierarchy(fd, host_dir, CGROUP_V1_FLAGS | o->flags, err);
   }
   struct mount_options bind = {
       .flags = MS_BIND | MS_REC | (o->flags & ~MS_REMOUNT),
@@ -152,7 +205,7 @@ static int mount_cgroup_v1(const struct mount_context *ctx, const struct oci_mou
       r = -1;
       break;
     }
-    r = mount_v1_hierarchy(ctx, dest, ctrls, host_dir, o, err);
+    r = mount_v1_hierarchy(ctx, dir_fd, dest, ctrls, host_dir, o, err);
     if (r == 0)
       r = comount_symlinks(dir_fd, name, err);
   }
