@@ -106,7 +106,7 @@ static int resolve_root(struct cli_global *g, bool given) {
 
 int main(int argc, char **argv) {
   static const struct cli_usage usage = {NULL, "", "", 0, INT_MAX, ""};
-  struct cli_global g = {.log_format = "text"};
+  struct cli_global g = {.log_format = "text", .ctx.argv = argv};
   bool help = false, version = false;
   struct cli_option options[] = {
       {"root", 0, CLI_OPT_STRING, &g.ctx.root, "DIR",

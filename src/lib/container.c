@@ -26,6 +26,7 @@
 #include "lib/process-sched.h"
 #include "lib/process.h"
 #include "lib/namespaces.h"
+#include "lib/sealed-exe.h"
 #include "lib/seccomp.h"
 #include "lib/spawn.h"
 #include "lib/state.h"
@@ -51,6 +52,7 @@ struct launch {
   struct spawn_config sc;
   struct spawn_result spawned;
   struct oci_state state;
+  struct foreground *fg; /* run in the foreground: its signal handling, else NULL */
 };
 
 static void launch_init(struct launch *l, const struct skiff_context *ctx, const char *id) {
@@ -302,6 +304,11 @@ static int launch_container(struct launch *l, const struct create_options *opts,
       fds_check_open(3, activation_fds() + opts->preserve_fds, "--preserve-fds", err) < 0 ||
       resolve_bundle(l, opts->bundle, err) < 0)
     return -1;
+  if (sealed_exe_needed(l->config, &l->config->process) && !sealed_exe_running()) {
+    if (l->fg)
+      foreground_end(l->fg);
+    return sealed_exe_restart(l->ctx->argv, err);
+  }
   if (check_terminal(l->config, opts, run_mode, err) < 0 || ns_open_paths(l->config, l->sc.ns_fds, err) < 0)
     return -1;
   if (mounts_idmap_open(l->config, l->bundle, l->sc.ns_fds[OCI_NS_USER], &l->sc.idmap_trees, err) < 0)
@@ -391,6 +398,7 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
   bool relaying = false, poststart_failed = false;
   *exit_status = 0;
   launch_init(&l, ctx, id);
+  l.fg = &fg;
   int ret = fds_check_open(3, activation_fds() + opts->preserve_fds, "--preserve-fds", err);
   if (ret == 0 && !opts->detach)
     ret = foreground_begin(&fg, 3 + activation_fds() + opts->preserve_fds, err);

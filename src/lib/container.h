@@ -13,6 +13,7 @@ struct skiff_context {
   const char *root;    /* state root: --root, default /run/skiff (rootless: $XDG_RUNTIME_DIR/skiff) */
   bool systemd_cgroup; /* --systemd-cgroup */
   bool debug;
+  char **argv; /* skiff's own command line, to start over from a sealed copy (sealed-exe.h) */
 };
 
 struct create_options {

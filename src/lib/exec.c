@@ -29,6 +29,7 @@
 #include "lib/namespaces.h"
 #include "lib/process-sched.h"
 #include "lib/process.h"
+#include "lib/sealed-exe.h"
 #include "lib/seccomp.h"
 #include "lib/spawn.h"
 #include "lib/state.h"
@@ -221,6 +222,8 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
       container_load(ctx, id, false, &x.lc, err) < 0)
     return -1;
   int ret = exec_process_build(&x.ep, x.lc.dirfd, opts, err);
+  if (ret == 0 && sealed_exe_needed(x.ep.config, &x.ep.process) && !sealed_exe_running())
+    ret = sealed_exe_restart(ctx->argv, err);
   if (ret == 0)
     ret = check_exec(&x, err);
   if (ret == 0)

@@ -28,7 +28,10 @@ build_static() {
 
 # ---- CVE-2019-5736 ---------------------------------------------------------------------------------
 
-@test "CVE-2019-5736: a container cannot reach the runtime binary through /proc/<pid>/exe of an exec" {
+# The attack, from a container whose process has the capabilities of config filter $1 applied: it
+# watches for the runtime's exec children and tries to reach their exe. Sets ATTACK to its report
+# "seen=N exe_paths=N exe_writes=N reopened=N written=N"; fails when the binary changed.
+attack_runtime_exe() {
   # The runtime under test, copied: what the attack would overwrite.
   local copy="$BATS_TEST_TMPDIR/skiff-copy" before after shared
   cp "$SKIFF" "$copy"
@@ -48,7 +51,7 @@ build_static() {
 #include <time.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
-  int seen[4096], n_seen = 0, paths[1024], n_paths = 0, writes = 0, reopened = 0;
+  int seen[4096], n_seen = 0, paths[1024], n_paths = 0, writes = 0, reopened = 0, written = 0;
   struct stat own;
   if (stat("/bin/busybox", &own) < 0)
     return 1;
@@ -99,16 +102,18 @@ int main(int argc, char **argv) {
     int w = open(path, O_WRONLY | O_CLOEXEC);
     if (w >= 0) {
       reopened++;
-      if (write(w, "#!/bin/sh\necho pwned\n", 21) < 0)
-        perror("write");
+      if (write(w, "#!/bin/sh\necho pwned\n", 21) == 21)
+        written++;
       close(w);
     }
   }
-  printf("seen=%d exe_paths=%d exe_writes=%d reopened=%d\n", n_seen, n_paths, writes, reopened);
+  printf("seen=%d exe_paths=%d exe_writes=%d reopened=%d written=%d\n", n_seen, n_paths, writes, reopened,
+         written);
   return 0;
 }
 EOF
   update_config '.process.args = ["/attack", "/shared/done", "60"]'
+  update_config "$1"
   "$copy" --root "$SKIFF_ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- ||
     fail "create: $(cat "$BATS_TEST_TMPDIR/out")"
   "$copy" --root "$SKIFF_ROOT" start "$ID" 3>&-
@@ -121,12 +126,42 @@ EOF
   touch "$shared/done"
   wait_for_status "$ID" stopped 20
   "$copy" --root "$SKIFF_ROOT" delete "$ID" 3>&-
-  run cat "$BATS_TEST_TMPDIR/out"
-  echo "attack: $output"
-  [[ $output =~ seen=([0-9]+)\ exe_paths=0\ exe_writes=0\ reopened=0 ]] || fail "the container reached the runtime: $output"
-  ((BASH_REMATCH[1] > 0)) || fail "the attack never saw an exec child: nothing was tested"
+  ATTACK=$(cat "$BATS_TEST_TMPDIR/out")
+  echo "attack: $ATTACK"
   after=$(sha256sum <"$copy")
   [[ $after == "$before" ]] || fail "the runtime binary was modified"
+  [[ $ATTACK =~ seen=([0-9]+) ]] || fail "no report from the attack: $ATTACK"
+  ((BASH_REMATCH[1] > 0)) || fail "the attack never saw an exec child: nothing was tested"
+}
+
+@test "CVE-2019-5736: a container cannot reach the runtime binary through /proc/<pid>/exe of an exec" {
+  attack_runtime_exe '.'
+  # non-dumpable exec children: not even an O_PATH fd of their exe
+  [[ $ATTACK == *" exe_paths=0 exe_writes=0 reopened=0 written=0" ]] || fail "the container reached the runtime: $ATTACK"
+}
+
+@test "CVE-2019-5736: with CAP_SYS_PTRACE the container reaches only a sealed copy of the runtime" {
+  # CAP_SYS_PTRACE in the host's user namespace opens /proc/<pid>/exe of a non-dumpable process:
+  # what it finds must be the sealed memfd copy skiff runs from for such containers
+  attack_runtime_exe '.process.capabilities.bounding += ["CAP_SYS_PTRACE"] | .process.capabilities.effective += ["CAP_SYS_PTRACE"] | .process.capabilities.permitted += ["CAP_SYS_PTRACE"] | .linux.namespaces |= map(select(.type != "user"))'
+  [[ $ATTACK =~ exe_paths=([0-9]+) ]] && ((BASH_REMATCH[1] > 0)) ||
+    fail "the attack opened no exe: CAP_SYS_PTRACE did not reach the exec children, nothing was tested: $ATTACK"
+  [[ $ATTACK == *" exe_writes=0 "* && $ATTACK == *" written=0" ]] || fail "the attack wrote to what it reached: $ATTACK"
+}
+
+@test "CVE-2019-5736: only containers that could reach it pay for the sealed copy" {
+  update_config '.process.args = ["sleep", "1000"]'
+  create_container "$ID"
+  run readlink "/proc/$(container_pid "$ID")/exe"
+  [[ $output != *memfd* ]] || fail "a container without CAP_SYS_PTRACE got the sealed copy: $output"
+  skiff delete --force "$ID"
+  update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
+  create_container "$ID"
+  run readlink "/proc/$(container_pid "$ID")/exe"
+  [[ $output == "/memfd:skiff (deleted)" ]] || fail "the init does not run from the sealed copy: $output"
+  run cat "/proc/$(container_pid "$ID")/comm"
+  assert_output skiff
+  skiff delete --force "$ID"
 }
 
 # ---- the init stays non-dumpable until exec --------------------------------------------------------

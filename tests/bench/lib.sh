@@ -135,6 +135,11 @@ s_run() { # I: foreground run of /bin/true
   reap "bench-$RT_TAG-run-$1"
 }
 
+s_run_ptrace() { # I: foreground run of /bin/true with CAP_SYS_PTRACE (skiff: from its sealed copy)
+  timed run_ptrace rt run --bundle "$BENCH_TMP/ptrace" "bench-$RT_TAG-ptrace-$1"
+  reap "bench-$RT_TAG-ptrace-$1"
+}
+
 s_cycle() { # I: create, start, (wait for /bin/true to exit), delete
   local id=bench-$RT_TAG-cycle-$1
   timed create rt create --bundle "$BENCH_TMP/true" "$id" && timed start rt start "$id" &&

@@ -89,6 +89,10 @@ trap 'echo "bench: interrupted, cleaning up" >&2; exit 130' INT TERM
 
 make_rootfs "$BENCH_TMP/rootfs"
 make_bundle "$BENCH_TMP/true" '["/bin/true"]'
+# the same with CAP_SYS_PTRACE: skiff runs such containers from a sealed copy of itself (CVE-2019-5736)
+make_bundle "$BENCH_TMP/ptrace" '["/bin/true"]'
+sed -i -E '/"(bounding|effective|permitted)"/s/"CAP_NET_BIND_SERVICE"\]/"CAP_NET_BIND_SERVICE", "CAP_SYS_PTRACE"]/' \
+  "$BENCH_TMP/ptrace/config.json"
 # For peak RSS, a container process smaller than any runtime (busybox alone peaks at ~1.3 MiB): a static
 # C program that returns at once, if a compiler is there.
 RSS_CMD=/bin/exit0
@@ -134,6 +138,7 @@ for test in $TESTS; do
     for ((i = 0; i < BENCH_WARMUP; i++)); do each warm "$i"; done
     for ((i = 0; i < BENCH_ITER; i++)); do each run "$i"; done
     for ((i = 0; i < BENCH_ITER; i++)); do each cycle "$i"; done
+    for ((i = 0; i < BENCH_ITER; i++)); do each run_ptrace "$i"; done
     ;;
   exec)
     progress "exec, state ($BENCH_ITER samples each)"
@@ -219,6 +224,7 @@ echo
 printf '%-26s %11s %11s %11s %7s %7s  %s\n' "" skiff crun runc sk/crun sk/runc "target"
 if [[ $TESTS == *run* ]]; then
   row run "run /bin/true" "<=0.6x crun" "$(verdict "$(ratio "$(val run skiff)" "$(val run crun)")" 0.6)"
+  row run_ptrace "run, CAP_SYS_PTRACE"
   row create "create"
   row start "start"
   row delete "delete (stopped)"
