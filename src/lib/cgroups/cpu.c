@@ -3,10 +3,10 @@
  * and crun use since 2025, which keeps the defaults equal (1024 -> 100) and the ends of both
  * ranges (2 -> 1, 262144 -> 10000): weight = ceil(10^((L^2 + 125 L) / 612 - 7/34)), L = log2(shares). */
 #include "lib/cgroups/internal.h"
+#include "lib/cgroups/cpu-weight.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,16 +65,6 @@ int cg_validate_cpu(const struct oci_cpu *c, struct skiff_error *err) {
   if (c->mems && *c->mems && !cg_valid_list(c->mems))
     return skiff_fail(err, EINVAL, F ".mems: invalid memory node list \"%s\"", c->mems);
   return 0;
-}
-
-static uint64_t shares_to_weight(uint64_t shares) {
-  if (shares <= 2)
-    return 1;
-  if (shares >= 262144)
-    return 10000;
-  double l = log2((double)shares);
-  double w = ceil(pow(10.0, (l * l + 125.0 * l - 126.0) / 612.0));
-  return w < 1 ? 1 : w > 10000 ? 10000 : (uint64_t)w;
 }
 
 int cg_apply_cpuset(const struct cg_target *t, const struct oci_cpu *c, struct skiff_error *err) {
@@ -138,7 +128,7 @@ static int apply_v2(const struct cg_target *t, int fd, const struct oci_cpu *c, 
     return skiff_fail(err, EOPNOTSUPP, F ".%s: realtime group scheduling is not supported on cgroup v2",
                       c->has_realtime_runtime && c->realtime_runtime ? "realtimeRuntime" : "realtimePeriod");
   if (c->has_shares && c->shares != 0 &&
-      cg_set_i64(fd, "cpu.weight", (int64_t)shares_to_weight(c->shares), F ".shares", err) < 0)
+      cg_set_i64(fd, "cpu.weight", (int64_t)cg_shares_to_weight(c->shares), F ".shares", err) < 0)
     return -1;
   bool period = c->has_period && c->period != 0, quota = c->has_quota && c->quota != 0;
   if (period || quota) {
