@@ -205,9 +205,9 @@ static int make_exec_fifo(struct launch *l, struct skiff_error *err) {
 /* Written twice: once before the init exists (pid 0, status "creating"), so that a create that
  * dies leaves the cgroup to remove on record, then with the init's pid. */
 static int record_state(struct launch *l, pid_t pid, struct skiff_error *err) {
-  char created[64];
+  char created[RFC3339_NANO_MAX];
   struct oci_state *s = &l->state;
-  format_rfc3339_nano(created, sizeof created);
+  format_rfc3339_nano(created);
   s->oci_version = l->config->oci_version;
   s->id = (char *)l->id;
   s->pid = pid;

@@ -112,9 +112,26 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
   return 0;
 }
 
+/* Writes v in decimal, at least width digits (zero-padded); returns the end. */
+static char *put_decimal(char *p, uint64_t v, int width) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (width-- > n)
+    *p++ = '0';
+  while (n)
+    *p++ = digits[--n];
+  return p;
+}
+
 int proc_start_time(pid_t pid, uint64_t *start_time, char *state_letter) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  char path[32], buf[1024];
+  /* by hand, as the formatted-output functions of libc cost the run their pages of code */
+  memcpy(path, "/proc/", 6);
+  memcpy(put_decimal(path + 6, (uint64_t)pid, 0), "/stat", sizeof "/stat");
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
@@ -135,24 +152,75 @@ int proc_start_time(pid_t pid, uint64_t *start_time, char *state_letter) {
       return -1;
     p++;
   }
-  *start_time = strtoull(p, NULL, 10);
+  uint64_t v = 0;
+  for (; *p >= '0' && *p <= '9'; p++)
+    v = v * 10 + (uint64_t)(*p - '0');
+  *start_time = v;
   return 0;
 }
 
-void format_rfc3339_nano(char *buf, size_t size) {
+static bool leap_year(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Civil time by counting whole years and months off the days since the epoch: gmtime_r would read
+ * the host's zoneinfo (stdio, the tz parser) only to convert to UTC, strftime drag in the locale. */
+void format_rfc3339_nano_at(const struct timespec *ts, char *buf) {
+  static const uint8_t month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int64_t secs = ts->tv_sec, days = secs / 86400, rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days--;
+  }
+  int64_t year = 1970;
+  if (days >= 0) {
+    while (days >= (leap_year(year) ? 366 : 365))
+      days -= leap_year(year++) ? 366 : 365;
+  } else {
+    while (days < 0)
+      days += leap_year(--year) ? 366 : 365;
+  }
+  int month = 0;
+  for (;; month++) {
+    int len = month_days[month] + (month == 1 && leap_year(year));
+    if (days < len)
+      break;
+    days -= len;
+  }
+  char *p = buf;
+  if (year < 0) {
+    *p++ = '-';
+    year = -year;
+  }
+  p = put_decimal(p, (uint64_t)year, 4);
+  *p++ = '-';
+  p = put_decimal(p, (uint64_t)month + 1, 2);
+  *p++ = '-';
+  p = put_decimal(p, (uint64_t)days + 1, 2);
+  *p++ = 'T';
+  p = put_decimal(p, (uint64_t)rem / 3600, 2);
+  *p++ = ':';
+  p = put_decimal(p, (uint64_t)rem / 60 % 60, 2);
+  *p++ = ':';
+  p = put_decimal(p, (uint64_t)rem % 60, 2);
+  if (ts->tv_nsec > 0) { /* Go's RFC3339Nano: the fraction without its trailing zeros */
+    long frac = ts->tv_nsec;
+    int digits = 9;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      digits--;
+    }
+    *p++ = '.';
+    p = put_decimal(p, (uint64_t)frac, digits);
+  }
+  *p++ = 'Z';
+  *p = '\0';
+}
+
+void format_rfc3339_nano(char *buf) {
   struct timespec ts;
-  struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  snprintf(frac, sizeof frac, ".%09ld", ts.tv_nsec);
-  size_t flen = strlen(frac);
-  while (flen > 1 && frac[flen - 1] == '0')
-    frac[--flen] = '\0';
-  if (flen == 1)
-    frac[0] = '\0';
-  snprintf(buf + n, size - n, "%sZ", frac);
+  format_rfc3339_nano_at(&ts, buf);
 }
 
 char *xasprintf(const char *fmt, ...) {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "oci/error.h"
 
@@ -26,8 +27,15 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
 /* Field 22 (starttime) and field 3 (state letter) of /proc/<pid>/stat. -1 when the process is gone. */
 int proc_start_time(pid_t pid, uint64_t *start_time, char *state_letter);
 
-/* "2026-11-25T18:01:27.123456789Z" (Go's RFC3339Nano, trailing zeros trimmed) of now, UTC. */
-void format_rfc3339_nano(char *buf, size_t size);
+/* Room for any RFC3339Nano timestamp below, its NUL included. */
+#define RFC3339_NANO_MAX 48
+
+/* "2026-11-25T18:01:27.123456789Z" (Go's RFC3339Nano, trailing zeros trimmed) of now, UTC, into
+ * buf[RFC3339_NANO_MAX]. */
+void format_rfc3339_nano(char *buf);
+
+/* The same of *ts (tv_nsec in [0, 1e9)). */
+void format_rfc3339_nano_at(const struct timespec *ts, char *buf);
 
 /* asprintf that returns NULL on failure instead of an undefined pointer. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
