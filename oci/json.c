@@ -8,6 +8,8 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+#include "oci/format.h"
+
 /* ---- building the document -------------------------------------------------------------- */
 
 struct frame {
@@ -164,7 +166,7 @@ static int fail_syntax(yajl_handle h, const char *json, size_t len, size_t offse
   }
   unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)json, len);
   char text[256];
-  snprintf(text, sizeof text, "%s", msg ? (const char *)msg : "malformed JSON");
+  format_string(text, sizeof text, "%s", msg ? (const char *)msg : "malformed JSON");
   if (msg)
     yajl_free_error(h, msg);
   for (char *p = text; *p; p++)
@@ -249,7 +251,7 @@ static size_t path_append(struct json_ctx *c, const char *fmt, ...) {
   size_t room = sizeof c->path - mark;
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(c->path + mark, room, fmt, ap);
+  int n = format_string_va(c->path + mark, room, fmt, ap);
   va_end(ap);
   if (n < 0)
     c->path[mark] = '\0';
@@ -302,7 +304,7 @@ const char *json_quoted(char *buf, size_t size, const char *s) {
 
 static int vfail(struct json_ctx *c, int code, const char *fmt, va_list ap) {
   char msg[SKIFF_ERROR_MSG_MAX];
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  format_string_va(msg, sizeof msg, fmt, ap);
   const char *source = c->source ? c->source : "";
   const char *sep1 = *source ? ": " : "";
   const char *sep2 = c->path_len ? ": " : "";

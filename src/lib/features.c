@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "oci/names.h"
+#include "oci/format.h"
 
 #ifndef SELINUX_MAGIC
 #define SELINUX_MAGIC 0xf97cff8c
@@ -175,8 +176,8 @@ void features_collect(struct features *f) {
   l->idmap_mounts_enabled = kernel_has_idmap_mounts();
 
   const struct scmp_version *v = seccomp_version();
-  snprintf(f->libseccomp_version, sizeof f->libseccomp_version, "%u.%u.%u", v ? v->major : 0,
-           v ? v->minor : 0, v ? v->micro : 0);
+  format_string(f->libseccomp_version, sizeof f->libseccomp_version, "%u.%u.%u", v ? v->major : 0,
+                v ? v->minor : 0, v ? v->micro : 0);
   /* as runc's: the libseccomp in use, the runtime's version and commit, checkpointing */
   f->annotations[0] = (struct oci_kv){"io.github.seccomp.libseccomp.version", f->libseccomp_version};
   f->annotations[1] = (struct oci_kv){"org.skiff.checkpoint.enabled", "false"};

@@ -16,6 +16,7 @@
 
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -104,7 +105,7 @@ int process_apply_oom_score_adj(const struct oci_process *process, struct skiff_
   if (fd < 0)
     return skiff_error_prefix(err, "process.oomScoreAdj");
   char buf[16];
-  int len = snprintf(buf, sizeof buf, "%d", process->oom_score_adj);
+  int len = format_string(buf, sizeof buf, "%d", process->oom_score_adj);
   if (write_once(fd, buf, len) < 0)
     return skiff_fail_errno(err, errno, "process.oomScoreAdj: write %d to /proc/self/oom_score_adj",
                             process->oom_score_adj);
@@ -381,7 +382,7 @@ int process_validate_sysctl(const struct oci_config *config, struct skiff_error 
   const struct oci_linux *l = &config->linux_;
   for (size_t i = 0; i < l->n_sysctl; i++) {
     char dotted[256];
-    snprintf(dotted, sizeof dotted, "%s", l->sysctl[i].key);
+    format_string(dotted, sizeof dotted, "%s", l->sysctl[i].key);
     for (char *p = dotted; *p; p++) /* "net/ipv4/ip_forward" names the same file */
       if (*p == '/')
         *p = '.';

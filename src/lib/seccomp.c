@@ -18,6 +18,7 @@
 #include "oci/cleanup.h"
 #include "oci/json-write.h"
 #include "oci/names.h"
+#include "oci/format.h"
 
 /* The version of the spec whose "container process state" skiff sends to the agent. */
 
@@ -140,7 +141,7 @@ static int add_syscall_rules(scmp_filter_ctx ctx, const struct oci_seccomp *sc, 
   const struct oci_seccomp_syscall *s = &sc->syscalls[i];
   char where[48];
   uint32_t action;
-  snprintf(where, sizeof where, "linux.seccomp.syscalls[%zu].", i);
+  format_string(where, sizeof where, "linux.seccomp.syscalls[%zu].", i);
   if (resolve_action(where, "action", s->action, "errnoRet", s->has_errno_ret, s->errno_ret, &action, err) <
       0)
     return -1;

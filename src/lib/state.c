@@ -12,10 +12,11 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 static int mkdir_parents(const char *path, mode_t mode) {
   char buf[PATH_MAX];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+  if (format_string(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
     errno = ENAMETOOLONG;
     return -1;
   }

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "oci/format.h"
+
 static const char *sync_type_name(uint32_t type) {
   switch (type) {
   case SYNC_PLACED:
@@ -80,7 +82,7 @@ int sync_send_fd(int fd, enum sync_type type, int passed_fd, struct skiff_error 
 void sync_send_error(int fd, const struct skiff_error *failure) {
   struct sync_msg msg = {.type = SYNC_ERROR, .value = failure->code};
   struct skiff_error ignored;
-  snprintf(msg.text, sizeof msg.text, "%s", failure->msg);
+  format_string(msg.text, sizeof msg.text, "%s", failure->msg);
   send_msg(fd, &msg, -1, &ignored);
 }
 

@@ -22,6 +22,7 @@
 #include "lib/paths.h"
 #include "oci/cleanup.h"
 #include "lib/utils.h"
+#include "oci/format.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -216,7 +217,7 @@ static int connect_unix(const char *path, struct skiff_error *err) {
     dir = open(slash == buf ? "/" : buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
       return skiff_fail_errno(err, errno, "console socket %s", path);
-    int n = snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, slash + 1);
+    int n = format_string(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, slash + 1);
     if (n < 0 || (size_t)n >= sizeof addr.sun_path)
       return skiff_fail(err, ENAMETOOLONG, "console socket %s: path too long", path);
   }

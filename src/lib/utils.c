@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err) {
   cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -95,7 +96,7 @@ int write_all(int fd, const void *data, size_t len) {
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                       struct skiff_error *err) {
   char tmp[256];
-  snprintf(tmp, sizeof tmp, ".%s.%d", name, getpid());
+  format_string(tmp, sizeof tmp, ".%s.%d", name, getpid());
   cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "create %s", tmp);
@@ -224,12 +225,22 @@ void format_rfc3339_nano(char *buf) {
 }
 
 char *xasprintf(const char *fmt, ...) {
-  char *s;
+  char small[256];
   va_list ap;
   va_start(ap, fmt);
-  int n = vasprintf(&s, fmt, ap);
+  int n = format_string_va(small, sizeof small, fmt, ap);
   va_end(ap);
-  return n < 0 ? NULL : s;
+  if (n < 0)
+    return NULL;
+  char *s = malloc((size_t)n + 1);
+  if (!s)
+    return NULL;
+  if ((size_t)n < sizeof small) /* most strings: formatted once */
+    return memcpy(s, small, (size_t)n + 1);
+  va_start(ap, fmt);
+  format_string_va(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
 }
 
 int fd_move_above(int fd, int min_fd, struct skiff_error *err) {
@@ -272,15 +283,15 @@ int write_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
     strcat(abs, "/");
     strcat(abs, path);
   } else {
-    snprintf(abs, sizeof abs, "%s", path);
+    format_string(abs, sizeof abs, "%s", path);
   }
   char dir[PATH_MAX], base[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", abs);
-  snprintf(base, sizeof base, "%s", abs);
+  format_string(dir, sizeof dir, "%s", abs);
+  format_string(base, sizeof base, "%s", abs);
   cleanup_close int dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return skiff_fail_errno(err, errno, "pid file %s", path);
-  int len = snprintf(num, sizeof num, "%d", pid);
+  int len = format_string(num, sizeof num, "%d", pid);
   if (write_file_atomic(dirfd, basename(base), num, (size_t)len, 0644, err) < 0)
     return skiff_error_prefix(err, "pid file");
   return 0;

@@ -4,6 +4,7 @@
  * ranges (2 -> 1, 262144 -> 10000): weight = ceil(10^((L^2 + 125 L) / 612 - 7/34)), L = log2(shares). */
 #include "lib/cgroups/internal.h"
 #include "lib/cgroups/cpu-weight.h"
+#include "oci/format.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -86,7 +87,7 @@ static int apply_v1(int fd, const struct oci_cpu *c, struct skiff_error *err) {
   bool period = c->has_period && c->period != 0, quota = c->has_quota && c->quota != 0;
   if (period) {
     char buf[32];
-    snprintf(buf, sizeof buf, "%" PRIu64, c->period);
+    format_string(buf, sizeof buf, "%" PRIu64, c->period);
     if (cg_write_str(fd, "cpu.cfs_period_us", buf) < 0) {
       /* a shorter period can clash with the current quota's ratio: set the quota first */
       if (errno != EINVAL || !quota)
@@ -135,10 +136,10 @@ static int apply_v2(const struct cg_target *t, int fd, const struct oci_cpu *c, 
     char cur[64] = "max", max[64];
     if (!quota && !t->fresh && cg_read(fd, "cpu.max", cur, sizeof cur) >= 0)
       cur[strcspn(cur, " \n")] = '\0'; /* only the period changes: keep the quota */
-    int n = quota && c->quota > 0 ? snprintf(max, sizeof max, "%" PRId64, c->quota)
-                                  : snprintf(max, sizeof max, "%s", quota ? "max" : cur);
+    int n = quota && c->quota > 0 ? format_string(max, sizeof max, "%" PRId64, c->quota)
+                                  : format_string(max, sizeof max, "%s", quota ? "max" : cur);
     if (period)
-      snprintf(max + n, sizeof max - (size_t)n, " %" PRIu64, c->period);
+      format_string(max + n, sizeof max - (size_t)n, " %" PRIu64, c->period);
     if (cg_set(fd, "cpu.max", max, quota ? F ".quota" : F ".period", err) < 0)
       return -1;
   }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 int cg_write(int dirfd, const char *file, const char *buf, size_t len) {
   cleanup_close int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -145,7 +146,7 @@ int cg_set(int dirfd, const char *file, const char *value, const char *field, st
 
 int cg_set_i64(int dirfd, const char *file, int64_t v, const char *field, struct skiff_error *err) {
   char buf[32];
-  snprintf(buf, sizeof buf, "%" PRId64, v);
+  format_string(buf, sizeof buf, "%" PRId64, v);
   return cg_set(dirfd, file, buf, field, err);
 }
 

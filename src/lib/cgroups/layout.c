@@ -11,6 +11,7 @@
 
 #include "lib/mountinfo.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -99,7 +100,7 @@ static void hierarchy_name(struct cg_hierarchy *h, const char *named) {
     len += l;
   }
   if (!len && named)
-    snprintf(h->name, sizeof h->name, "%s", named);
+    format_string(h->name, sizeof h->name, "%s", named);
 }
 
 static int add_hierarchy(const char *mount, const char *root, unsigned controllers, const char *named,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 int cg_clean_path(const char *in, char *out, size_t size) {
   size_t len = 0;
@@ -127,21 +128,21 @@ char *cg_dirs_format(const struct cg_dirs *dirs) {
   if (!s)
     return NULL;
   if (uniform && dirs->n) {
-    snprintf(s, cap, "%s/%s", dirs->d[0].keep ? "~" : "", dirs->d[0].path);
+    format_string(s, cap, "%s/%s", dirs->d[0].keep ? "~" : "", dirs->d[0].path);
     return s;
   }
   size_t len = 0;
   s[0] = '\0';
   for (size_t i = 0; i < dirs->n; i++)
-    len += (size_t)snprintf(s + len, cap - len, "%s%s%s:/%s", i ? "\n" : "", dirs->d[i].keep ? "~" : "",
-                            l->h[dirs->d[i].h].name, dirs->d[i].path);
+    len += (size_t)format_string(s + len, cap - len, "%s%s%s:/%s", i ? "\n" : "", dirs->d[i].keep ? "~" : "",
+                                 l->h[dirs->d[i].h].name, dirs->d[i].path);
   return s;
 }
 
 int cg_dir_open(const struct cg_dir *d) {
   const struct cg_layout *l = cg_layout_get(&(struct skiff_error){0});
   char path[PATH_MAX];
-  if (!l || snprintf(path, sizeof path, "%s/%s", l->h[d->h].mount, d->path) >= (int)sizeof path) {
+  if (!l || format_string(path, sizeof path, "%s/%s", l->h[d->h].mount, d->path) >= (int)sizeof path) {
     errno = ENAMETOOLONG;
     return -1;
   }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 size_t cg_path_depth(const char *path) {
   size_t n = 0;
@@ -39,7 +40,7 @@ void cg_path_prefix(const char *path, size_t depth, char *out, size_t size) {
 int cg_v1_make(const char *mount, const char *path, size_t *existing, struct skiff_error *err) {
   size_t depth = cg_path_depth(path);
   char full[PATH_MAX];
-  if (snprintf(full, sizeof full, "%s/%s", mount, path) >= (int)sizeof full)
+  if (format_string(full, sizeof full, "%s/%s", mount, path) >= (int)sizeof full)
     return skiff_fail(err, ENAMETOOLONG, "cgroup path %s", path);
   *existing = depth;
   if (depth) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 static bool has_word(const char *list, const char *w, size_t wl) {
   for (const char *p = list; *p;) {
@@ -45,7 +46,7 @@ static void enable_controllers(int levelfd, unsigned wanted) {
       unsigned bit = cg_v2_parse_controllers(name);
       bool want = wanted == ~0u || (bit & wanted);
       if (want && !has_word(enabled, p, l) && len + l + 3 < sizeof req)
-        len += (size_t)snprintf(req + len, sizeof req - len, "%s+%s", len ? " " : "", name);
+        len += (size_t)format_string(req + len, sizeof req - len, "%s+%s", len ? " " : "", name);
     }
     p += l;
   }
@@ -115,14 +116,14 @@ int cg_apply_unified(const struct cg_target *t, const struct oci_resources *res,
   for (size_t i = 0; i < res->n_unified; i++) {
     const char *key = res->unified[i].key, *value = res->unified[i].value;
     char field[300];
-    snprintf(field, sizeof field, "linux.resources.unified.%s", key);
+    format_string(field, sizeof field, "linux.resources.unified.%s", key);
     if (!*key || strchr(key, '/') || !strcmp(key, ".") || !strcmp(key, ".."))
       return skiff_fail(err, EINVAL, "%s: not a cgroup file name", field);
     if (t->unified_fd < 0)
       return skiff_fail(err, EOPNOTSUPP, "%s: cgroup v2 is not available on this host (cgroup v1)", field);
     size_t pl = strcspn(key, ".");
     char prefix[64];
-    snprintf(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
+    format_string(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
     unsigned bit = cg_v2_parse_controllers(prefix);
     if (bit) {
       int c = __builtin_ctz(bit);
@@ -147,7 +148,7 @@ unsigned cg_unified_controllers(const struct oci_resources *res) {
     char prefix[64];
     const char *key = res->unified[i].key;
     size_t pl = strcspn(key, ".");
-    snprintf(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
+    format_string(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
     mask |= cg_v2_parse_controllers(prefix);
   }
   return mask;
