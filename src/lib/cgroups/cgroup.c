@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 struct cgroup {
   struct cg_dirs dirs;                 /* leaf fds open */
@@ -54,8 +55,8 @@ static int resolve(const struct cg_hierarchy *h, const char *clean, bool absolut
     const char *slash = strrchr(h->own, '/');
     own_len = slash ? (size_t)(slash - h->own) : 0;
   }
-  int n = absolute || !own_len ? snprintf(out, size, "%s", clean)
-                               : snprintf(out, size, "%.*s/%s", (int)own_len, h->own, clean);
+  int n = absolute || !own_len ? format_string(out, size, "%s", clean)
+                               : format_string(out, size, "%.*s/%s", (int)own_len, h->own, clean);
   return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
