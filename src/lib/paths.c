@@ -15,6 +15,7 @@
 
 #include "oci/cleanup.h"
 #include "oci/format.h"
+#include "lib/utils.h"
 
 /* openat2 fails with EAGAIN when a rename or mount raced a ".." walk under RESOLVE_IN_ROOT. */
 #define OPENAT2_RETRIES 32
@@ -204,7 +205,7 @@ static bool on_procfs(int fd) {
 int proc_open(const char *path, int flags, uint64_t resolve, struct skiff_error *err) {
   cleanup_close int root = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct stat st;
-  if (root < 0 || fstat(root, &st) < 0)
+  if (root < 0 || fd_stat(root, &st) < 0)
     return skiff_fail_errno(err, errno, "open /proc");
   if (!on_procfs(root) || st.st_ino != PROC_ROOT_INO)
     return skiff_fail(err, EXDEV, "/proc is not the root of a procfs");

@@ -17,6 +17,7 @@
 #include "lib/paths.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
+#include "lib/utils.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -271,7 +272,7 @@ static char *passwd_home(uid_t uid) {
    * not hang the init. */
   cleanup_close int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+  if (fd < 0 || fd_stat(fd, &st) < 0 || !S_ISREG(st.st_mode))
     return NULL;
   cleanup_fclose FILE *f = fdopen(fd, "r");
   if (!f)

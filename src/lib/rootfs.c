@@ -17,6 +17,7 @@
 #include "lib/mounts.h"
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "lib/utils.h"
 
 static bool path_has_prefix(const char *path, const char *prefix) {
   size_t n = strlen(prefix);
@@ -177,7 +178,7 @@ static int open_dev_null(int root_fd, struct skiff_error *err) {
   struct stat st;
   if (fd < 0)
     return -1;
-  if (fstat(fd, &st) < 0)
+  if (fd_stat(fd, &st) < 0)
     return skiff_fail_errno(err, errno, "stat /dev/null");
   if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
     return skiff_fail(err, EPERM, "/dev/null in the container is not the null device (1:3)");
@@ -189,7 +190,7 @@ static int mask_path(int root_fd, const char *path, int *dev_null, struct skiff_
   struct stat st;
   if (fd < 0)
     return err->code == ENOENT ? 0 : -1;
-  if (fstat(fd, &st) < 0)
+  if (fd_stat(fd, &st) < 0)
     return skiff_fail_errno(err, errno, "stat");
   if (S_ISDIR(st.st_mode))
     return mount_fd_tmpfs_ro(fd, err);

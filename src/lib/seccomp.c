@@ -19,6 +19,7 @@
 #include "oci/json-write.h"
 #include "oci/names.h"
 #include "oci/format.h"
+#include "lib/utils.h"
 
 /* The version of the spec whose "container process state" skiff sends to the agent. */
 
@@ -231,7 +232,7 @@ static struct seccomp_program *export_program(scmp_filter_ctx ctx, struct skiff_
   if (rc < 0)
     return skiff_fail_errno(err, -rc, "linux.seccomp: export filter"), NULL;
   struct stat st;
-  if (fstat(fd, &st) < 0)
+  if (fd_stat(fd, &st) < 0)
     return skiff_fail_errno(err, errno, "linux.seccomp: export filter"), NULL;
   size = (size_t)st.st_size;
   if (size > PROGRAM_MAX_BYTES)
