@@ -18,6 +18,7 @@
 #include "oci/cleanup.h"
 #include "oci/format.h"
 #include "lib/utils.h"
+#include "oci/str.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -47,7 +48,7 @@ static int sysctl_key_to_path(const char *key, char *path, size_t size) {
     return -1;
   /* sysctl(8): when the first separator is '/', '.' is a literal dot (and stays); when it is
    * '.', '.' separates and '/' stands for a literal dot. */
-  size_t first_sep = strcspn(key, "./");
+  size_t first_sep = str_cspan(key, "./");
   bool slash_form = key[first_sep] == '/';
   for (size_t i = 0; i <= len; i++) {
     char c = key[i];
@@ -58,7 +59,7 @@ static int sysctl_key_to_path(const char *key, char *path, size_t size) {
     path[i] = c;
   }
   for (const char *comp = path;;) {
-    size_t n = strcspn(comp, "/");
+    size_t n = str_cspan(comp, "/");
     if (n == 0 || (n == 1 && comp[0] == '.') || (n == 2 && comp[0] == '.' && comp[1] == '.'))
       return -1;
     if (!comp[n])
@@ -246,7 +247,7 @@ char *process_find_executable(const struct oci_process *process, struct skiff_er
       return NULL;
     }
     for (const char *dir = search;;) {
-      size_t dir_len = strcspn(dir, ":");
+      size_t dir_len = str_cspan(dir, ":");
       if (dir_len == 0) /* an empty entry is the current directory */
         memcpy(candidate, ".", dir_len = 1);
       else
@@ -256,7 +257,7 @@ char *process_find_executable(const struct oci_process *process, struct skiff_er
       struct stat st;
       if (stat(candidate, &st) == 0 && is_executable(candidate, &st))
         return steal_pointer(&candidate);
-      dir += strcspn(dir, ":");
+      dir += str_cspan(dir, ":");
       if (!*dir)
         break;
       dir++;
@@ -319,9 +320,9 @@ char **process_build_env(const struct oci_process *process, struct skiff_error *
   }
   for (size_t i = 0; i < process->env.n; i++) {
     const char *var = process->env.v[i];
-    size_t name_len = strcspn(var, "=");
+    size_t name_len = str_cspan(var, "=");
     size_t j = 0;
-    while (j < n && !(strncmp(envp[j], var, name_len) == 0 && strcspn(envp[j], "=") == name_len))
+    while (j < n && !(strncmp(envp[j], var, name_len) == 0 && str_cspan(envp[j], "=") == name_len))
       j++;
     envp[j] = (char *)var;
     if (j == n)

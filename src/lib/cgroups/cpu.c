@@ -5,6 +5,7 @@
 #include "lib/cgroups/internal.h"
 #include "lib/cgroups/cpu-weight.h"
 #include "oci/format.h"
+#include "oci/str.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -135,7 +136,7 @@ static int apply_v2(const struct cg_target *t, int fd, const struct oci_cpu *c, 
   if (period || quota) {
     char cur[64] = "max", max[64];
     if (!quota && !t->fresh && cg_read(fd, "cpu.max", cur, sizeof cur) >= 0)
-      cur[strcspn(cur, " \n")] = '\0'; /* only the period changes: keep the quota */
+      cur[str_cspan(cur, " \n")] = '\0'; /* only the period changes: keep the quota */
     int n = quota && c->quota > 0 ? format_string(max, sizeof max, "%" PRId64, c->quota)
                                   : format_string(max, sizeof max, "%s", quota ? "max" : cur);
     if (period)

@@ -3,6 +3,7 @@
  * can). A size the kernel has no file for is named in the error. */
 #include "lib/cgroups/internal.h"
 #include "oci/format.h"
+#include "oci/str.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +13,7 @@
 #define F "linux.resources.hugepageLimits"
 
 static bool valid_page_size(const char *s) {
-  size_t digits = strspn(s, "0123456789");
+  size_t digits = str_span(s, "0123456789");
   if (!digits || digits > 9)
     return false;
   const char *unit = s + digits;

@@ -14,6 +14,7 @@
 
 #include "oci/cleanup.h"
 #include "oci/format.h"
+#include "oci/str.h"
 
 int cg_clean_path(const char *in, char *out, size_t size) {
   size_t len = 0;
@@ -21,7 +22,7 @@ int cg_clean_path(const char *in, char *out, size_t size) {
   while (*p) {
     while (*p == '/')
       p++;
-    size_t cl = strcspn(p, "/");
+    size_t cl = str_cspan(p, "/");
     if (!cl)
       break;
     if (cl == 1 && p[0] == '.') {
@@ -90,7 +91,7 @@ int cg_dirs_parse(const char *stored, struct cg_dirs *dirs, struct skiff_error *
     return 0;
   }
   for (const char *p = stored; *p;) {
-    size_t ll = strcspn(p, "\n");
+    size_t ll = str_cspan(p, "\n");
     bool keep = *p == '~';
     const char *name = p + (keep ? 1 : 0);
     const char *colon = memchr(name, ':', ll - (size_t)(name - p));

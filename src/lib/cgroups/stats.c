@@ -15,6 +15,7 @@
 
 #include "oci/cleanup.h"
 #include "oci/format.h"
+#include "oci/str.h"
 
 struct out {
   char *buf;
@@ -97,7 +98,7 @@ static void u64_list(struct out *o, const char *k, const char *text) {
       key(o, k), put(o, "[");
     put(o, "%s%llu", first ? "" : ",", v);
     first = false;
-    p = end + strspn(end, " \n");
+    p = end + str_span(end, " \n");
   }
   if (!first)
     put(o, "]");

@@ -12,6 +12,7 @@
 
 #include "oci/cleanup.h"
 #include "oci/format.h"
+#include "oci/str.h"
 
 size_t cg_path_depth(const char *path) {
   size_t n = 0;
@@ -72,7 +73,7 @@ int cg_v1_make(const char *mount, const char *path, size_t *existing, struct ski
 }
 
 static bool blank(const char *s) {
-  return s[strspn(s, " \n")] == '\0';
+  return s[str_span(s, " \n")] == '\0';
 }
 
 int cg_v1_cpuset_fill(int mountfd, const char *path, size_t existing, bool leaf_cpus, bool leaf_mems,
