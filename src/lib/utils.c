@@ -225,6 +225,21 @@ void format_rfc3339_nano(char *buf) {
   format_rfc3339_nano_at(&ts, buf);
 }
 
+struct dirent64 *dir_reader_next(struct dir_reader *r) {
+  if (r->pos >= r->len) {
+    ssize_t n = getdents64(r->fd, r->buf, sizeof r->buf);
+    if (n <= 0) {
+      errno = n < 0 ? errno : 0;
+      return NULL;
+    }
+    r->len = (size_t)n;
+    r->pos = 0;
+  }
+  struct dirent64 *e = (struct dirent64 *)(r->buf + r->pos);
+  r->pos += e->d_reclen;
+  return e;
+}
+
 char *xasprintf(const char *fmt, ...) {
   char small[256];
   va_list ap;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -44,6 +45,22 @@ void format_rfc3339_nano_at(const struct timespec *ts, char *buf);
 static inline int fd_stat(int fd, struct stat *st) {
   return fstatat(fd, "", st, AT_EMPTY_PATH);
 }
+
+/* A directory's entries straight from getdents64: fdopendir would cost the run libc's dirent code,
+ * a heap buffer and, through its fstat, a window of libc's .rodata. The fd stays the caller's. */
+struct dir_reader {
+  int fd;
+  size_t pos, len;
+  char buf[2048] __attribute__((aligned(8)));
+};
+
+static inline void dir_reader_init(struct dir_reader *r, int fd) {
+  r->fd = fd;
+  r->pos = r->len = 0;
+}
+
+/* The next entry (d_name, d_type), or NULL at the end (errno 0) or on an error (errno set). */
+struct dirent64 *dir_reader_next(struct dir_reader *r);
 
 /* asprintf that returns NULL on failure instead of an undefined pointer. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
