@@ -39,8 +39,7 @@
 struct launch {
   const struct skiff_context *ctx;
   const char *id;
-  char bundle[PATH_MAX];
-  char rootfs[PATH_MAX];
+  char *bundle, *rootfs; /* absolute, malloc'd: two PATH_MAX arrays made every frame below deeper */
   struct oci_config *config;
   char *config_json; /* the bytes parsed, kept in the state dir for exec */
   size_t config_len;
@@ -94,6 +93,8 @@ static void launch_finish(struct launch *l, bool teardown) {
   if (l->config)
     oci_config_free(l->config);
   free(l->config_json);
+  free(l->bundle);
+  free(l->rootfs);
   seccomp_program_free(l->seccomp);
 }
 
@@ -111,7 +112,7 @@ static void warn_unknown_capabilities(const struct oci_process *p) {
 }
 
 static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
-  if (!realpath(bundle ? bundle : ".", l->bundle))
+  if (!(l->bundle = realpath(bundle ? bundle : ".", NULL)))
     return skiff_fail_errno(err, errno, "bundle %s", bundle ? bundle : ".");
   cleanup_free char *config_path = xasprintf("%s/config.json", l->bundle);
   if (!config_path)
@@ -131,7 +132,7 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   const char *root = l->config->root.path;
   cleanup_free char *joined = root[0] == '/' ? strdup(root) : xasprintf("%s/%s", l->bundle, root);
   struct stat st;
-  if (!joined || !realpath(joined, l->rootfs) || stat(l->rootfs, &st) < 0)
+  if (!joined || !(l->rootfs = realpath(joined, NULL)) || stat(l->rootfs, &st) < 0)
     return skiff_fail(err, ENOENT, "config.json: root.path: rootfs \"%s\" does not exist",
                       joined ? joined : root);
   if (!S_ISDIR(st.st_mode))
