@@ -67,9 +67,9 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
     return skiff_fail_errno(err, errno, "set the propagation of / to %s",
                             propagation ? propagation : "rslave");
 
-  char root[PATH_MAX];
-  if (!realpath(rootfs, root))
-    return skiff_fail_errno(err, errno, "rootfs %s", rootfs);
+  /* rootfs is the parent's realpath() of root.path: resolving it again here would walk it with
+   * a syscall per component and put realpath's PATH_MAX buffers on the init's stack */
+  const char *root = rootfs;
   /* read after the propagation change, which is what make_parent_private must see */
   cleanup_free char *mountinfo = read_proc_file("/proc/self/mountinfo", err);
   if (!mountinfo || make_parent_private(mountinfo, root, err) < 0)
@@ -126,9 +126,7 @@ static int hide_host_pseudo_fs(const char *root, struct skiff_error *err) {
 }
 
 int rootfs_pivot(const char *rootfs, bool no_pivot, struct skiff_error *err) {
-  char root[PATH_MAX];
-  if (!realpath(rootfs, root))
-    return skiff_fail_errno(err, errno, "rootfs %s", rootfs);
+  const char *root = rootfs; /* the parent's realpath(), as in rootfs_setup */
   cleanup_close int new_root = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (new_root < 0)
     return skiff_fail_errno(err, errno, "open rootfs %s", root);
