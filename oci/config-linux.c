@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "oci/config-internal.h"
+#include "oci/str.h"
 
 /* Reads a required string member that must be one of table's names without keeping a copy. */
 static int name_member(struct json_ctx *c, uint32_t obj, const char *key, const struct oci_name *table,
@@ -196,7 +197,7 @@ static bool valid_ifname(const char *name) {
   size_t n = strlen(name);
   if (n == 0 || n > 15 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
     return false;
-  return strpbrk(name, "/: \t\n\r\v\f") == NULL;
+  return name[str_cspan(name, "/: \t\n\r\v\f")] == '\0';
 }
 
 static int parse_net_device(struct json_ctx *c, uint32_t obj, void *item) {

@@ -210,7 +210,7 @@ struct oci_resources *oci_resources_parse(const char *json, size_t len, const ch
 static char *read_file(const char *path, size_t *len, const char *source, struct skiff_error *err) {
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
   struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0) {
+  if (fd < 0 || fstatat(fd, "", &st, AT_EMPTY_PATH) < 0) { /* fstat hands the kernel a "" of libc's */
     skiff_fail_errno(err, errno, "%s", source);
     return NULL;
   }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "oci/config-internal.h"
+#include "oci/str.h"
 
 int oci_check_name(struct json_ctx *c, const char *key, const char *value, const struct oci_name *table,
                    const char *what) {
@@ -240,7 +241,7 @@ static int parse_cpu_list(struct json_ctx *c, uint32_t obj, const char *key, cha
   int r = json_get_string(c, obj, key, out, JSON_OPTIONAL);
   if (r <= 0)
     return r;
-  if ((*out)[strspn(*out, "0123456789, -")] != '\0')
+  if ((*out)[str_span(*out, "0123456789, -")] != '\0')
     return json_fail_key(c, key, "invalid CPU list %s", JSON_Q(*out));
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "oci/config-internal.h"
+#include "oci/str.h"
 
 static const struct oci_name cgroup_device_types[] = {{"a", 'a'}, {"b", 'b'}, {"c", 'c'}, {NULL, 0}};
 
@@ -21,7 +22,7 @@ static int parse_device_rule(struct json_ctx *c, uint32_t obj, void *item) {
   d->has_minor = r > 0;
   if (json_get_string(c, obj, "access", &d->access, JSON_OPTIONAL) < 0)
     return -1;
-  if (d->access && d->access[strspn(d->access, "rwm")] != '\0')
+  if (d->access && d->access[str_span(d->access, "rwm")] != '\0')
     return json_fail_key(c, "access", "expected a combination of \"r\", \"w\" and \"m\", got %s",
                          JSON_Q(d->access));
   return 0;
@@ -143,7 +144,7 @@ static int parse_block_io(struct json_ctx *c, uint32_t obj, struct oci_block_io 
 static bool valid_page_size(const char *s) {
   if (*s < '1' || *s > '9')
     return false;
-  s += strspn(s, "0123456789");
+  s += str_span(s, "0123456789");
   return (s[0] == 'K' || s[0] == 'M' || s[0] == 'G') && s[1] == 'B' && s[2] == '\0';
 }
 

@@ -1,6 +1,7 @@
 #include "oci/json-write.h"
 
 #include "oci/config.h"
+#include "oci/format.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -180,13 +181,13 @@ void json_write_key(struct json_writer *w, const char *key) {
 void json_write_int(struct json_writer *w, long long v) {
   char buf[32];
   before_value(w);
-  put(w, buf, (size_t)snprintf(buf, sizeof buf, "%lld", v));
+  put(w, buf, (size_t)format_string(buf, sizeof buf, "%lld", v));
 }
 
 void json_write_uint(struct json_writer *w, unsigned long long v) {
   char buf[32];
   before_value(w);
-  put(w, buf, (size_t)snprintf(buf, sizeof buf, "%llu", v));
+  put(w, buf, (size_t)format_string(buf, sizeof buf, "%llu", v));
 }
 
 void json_write_bool(struct json_writer *w, bool v) {

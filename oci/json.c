@@ -8,6 +8,8 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+#include "oci/format.h"
+
 /* ---- building the document -------------------------------------------------------------- */
 
 struct frame {
@@ -164,7 +166,7 @@ static int fail_syntax(yajl_handle h, const char *json, size_t len, size_t offse
   }
   unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)json, len);
   char text[256];
-  snprintf(text, sizeof text, "%s", msg ? (const char *)msg : "malformed JSON");
+  format_string(text, sizeof text, "%s", msg ? (const char *)msg : "malformed JSON");
   if (msg)
     yajl_free_error(h, msg);
   for (char *p = text; *p; p++)
@@ -249,7 +251,7 @@ static size_t path_append(struct json_ctx *c, const char *fmt, ...) {
   size_t room = sizeof c->path - mark;
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(c->path + mark, room, fmt, ap);
+  int n = format_string_va(c->path + mark, room, fmt, ap);
   va_end(ap);
   if (n < 0)
     c->path[mark] = '\0';
@@ -302,7 +304,7 @@ const char *json_quoted(char *buf, size_t size, const char *s) {
 
 static int vfail(struct json_ctx *c, int code, const char *fmt, va_list ap) {
   char msg[SKIFF_ERROR_MSG_MAX];
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  format_string_va(msg, sizeof msg, fmt, ap);
   const char *source = c->source ? c->source : "";
   const char *sep1 = *source ? ": " : "";
   const char *sep2 = c->path_len ? ": " : "";
@@ -404,9 +406,25 @@ int json_node_bool(struct json_ctx *c, uint32_t node, bool *out) {
   return 0;
 }
 
-/* Numbers with a fraction or an exponent are not integers, even 1.0 (Go refuses them too). */
-static bool is_integer_literal(const char *s) {
-  return strpbrk(s, ".eE") == NULL;
+/* The value of an integer literal: "-"? digits (yajl checked the grammar; a fraction or an exponent
+ * makes it no integer, even 1.0, as Go says too). false when it is none or its magnitude passes
+ * 2^64 - 1. By hand: strtoull would cost the run libc's locale-aware number parser. */
+static bool integer_literal(const char *s, bool *negative, uint64_t *magnitude) {
+  *negative = *s == '-';
+  s += *negative;
+  if (!*s)
+    return false;
+  uint64_t v = 0;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9')
+      return false;
+    unsigned digit = (unsigned)(*s - '0');
+    if (v > (UINT64_MAX - digit) / 10)
+      return false;
+    v = v * 10 + digit;
+  }
+  *magnitude = v;
+  return true;
 }
 
 int json_node_i64(struct json_ctx *c, uint32_t node, int64_t min, int64_t max, const char *what,
@@ -414,10 +432,12 @@ int json_node_i64(struct json_ctx *c, uint32_t node, int64_t min, int64_t max, c
   if (json_node(c, node)->type != JSON_NUMBER)
     return json_fail_type(c, node, what);
   const char *s = json_text(c, node);
-  char *end;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (!is_integer_literal(s) || errno || *end || v < min || v > max)
+  bool negative;
+  uint64_t magnitude = 0;
+  if (!integer_literal(s, &negative, &magnitude) || magnitude > (uint64_t)INT64_MAX + negative)
+    return json_fail(c, "expected %s, got %s", what, s);
+  int64_t v = negative ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
+  if (v < min || v > max)
     return json_fail(c, "expected %s, got %s", what, s);
   *out = v;
   return 0;
@@ -427,10 +447,9 @@ int json_node_u64(struct json_ctx *c, uint32_t node, uint64_t max, const char *w
   if (json_node(c, node)->type != JSON_NUMBER)
     return json_fail_type(c, node, what);
   const char *s = json_text(c, node);
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (s[0] == '-' || !is_integer_literal(s) || errno || *end || v > max)
+  bool negative;
+  uint64_t v = 0;
+  if (!integer_literal(s, &negative, &v) || negative || v > max)
     return json_fail(c, "expected %s, got %s", what, s);
   *out = v;
   return 0;
@@ -547,7 +566,7 @@ int json_get_u64(struct json_ctx *c, uint32_t obj, const char *key, uint64_t *ou
 }
 
 int json_node_u32(struct json_ctx *c, uint32_t node, uint32_t *out) {
-  uint64_t v;
+  uint64_t v = 0;
   if (json_node_u64(c, node, UINT32_MAX, "a uint32", &v) < 0)
     return -1;
   *out = (uint32_t)v;
@@ -559,7 +578,7 @@ int json_get_u32(struct json_ctx *c, uint32_t obj, const char *key, uint32_t *ou
 }
 
 int json_node_u16(struct json_ctx *c, uint32_t node, uint16_t *out) {
-  uint64_t v;
+  uint64_t v = 0;
   if (json_node_u64(c, node, UINT16_MAX, "a uint16", &v) < 0)
     return -1;
   *out = (uint16_t)v;

@@ -9,7 +9,6 @@
  * - no --criu (no checkpoint/restore) and no --rootless: engines do not pass them. */
 #include <errno.h>
 #include <limits.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "lib/log.h"
+#include "lib/libseccomp.h"
 
 /* The version of the runtime-spec skiff implements, printed by --version (the ociVersion that
  * oci/spec-default.c writes too). */
@@ -57,7 +57,9 @@ static void print_help(struct cli_option *options, size_t n_options) {
 }
 
 static void print_version(void) {
-  const struct scmp_version *v = seccomp_version();
+  struct skiff_error ignored;
+  const struct libseccomp *scmp = libseccomp_open(&ignored);
+  const struct scmp_version *v = scmp ? scmp->version() : NULL;
   printf("skiff version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n", PACKAGE_VERSION, SKIFF_COMMIT,
          OCI_SPEC_VERSION, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
 }

@@ -40,8 +40,7 @@
 struct launch {
   const struct skiff_context *ctx;
   const char *id;
-  char bundle[PATH_MAX];
-  char rootfs[PATH_MAX];
+  char *bundle, *rootfs; /* absolute, malloc'd: two PATH_MAX arrays made every frame below deeper */
   struct oci_config *config;
   char *config_json; /* the bytes parsed, kept in the state dir for exec */
   size_t config_len;
@@ -96,6 +95,8 @@ static void launch_finish(struct launch *l, bool teardown) {
   if (l->config)
     oci_config_free(l->config);
   free(l->config_json);
+  free(l->bundle);
+  free(l->rootfs);
   seccomp_program_free(l->seccomp);
 }
 
@@ -113,7 +114,7 @@ static void warn_unknown_capabilities(const struct oci_process *p) {
 }
 
 static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
-  if (!realpath(bundle ? bundle : ".", l->bundle))
+  if (!(l->bundle = realpath(bundle ? bundle : ".", NULL)))
     return skiff_fail_errno(err, errno, "bundle %s", bundle ? bundle : ".");
   cleanup_free char *config_path = xasprintf("%s/config.json", l->bundle);
   if (!config_path)
@@ -133,7 +134,7 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   const char *root = l->config->root.path;
   cleanup_free char *joined = root[0] == '/' ? strdup(root) : xasprintf("%s/%s", l->bundle, root);
   struct stat st;
-  if (!joined || !realpath(joined, l->rootfs) || stat(l->rootfs, &st) < 0)
+  if (!joined || !(l->rootfs = realpath(joined, NULL)) || stat(l->rootfs, &st) < 0)
     return skiff_fail(err, ENOENT, "config.json: root.path: rootfs \"%s\" does not exist",
                       joined ? joined : root);
   if (!S_ISDIR(st.st_mode))
@@ -207,9 +208,9 @@ static int make_exec_fifo(struct launch *l, struct skiff_error *err) {
 /* Written twice: once before the init exists (pid 0, status "creating"), so that a create that
  * dies leaves the cgroup to remove on record, then with the init's pid. */
 static int record_state(struct launch *l, pid_t pid, struct skiff_error *err) {
-  char created[64];
+  char created[RFC3339_NANO_MAX];
   struct oci_state *s = &l->state;
-  format_rfc3339_nano(created, sizeof created);
+  format_rfc3339_nano(created);
   s->oci_version = l->config->oci_version;
   s->id = (char *)l->id;
   s->pid = pid;

@@ -12,6 +12,7 @@
 #include "lib/mounts.h"
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "lib/utils.h"
 
 struct device_node {
   const char *path;
@@ -182,12 +183,12 @@ static int open_container_dev_null(struct skiff_error *err) {
     return skiff_fail_errno(err, errno, "open /");
   struct stat probe, st;
   cleanup_close int path_fd = path_open_in_root(root, "/dev/null", O_PATH, 0, err);
-  if (path_fd < 0 || fstat(path_fd, &probe) < 0)
+  if (path_fd < 0 || fd_stat(path_fd, &probe) < 0)
     return path_fd < 0 ? -1 : skiff_fail_errno(err, errno, "stat /dev/null in the container");
   if (!S_ISCHR(probe.st_mode) || probe.st_rdev != makedev(1, 3))
     return skiff_fail(err, EPERM, "/dev/null in the container is not the null device (1:3)");
   cleanup_close int fd = path_open_in_root(root, "/dev/null", O_RDWR | O_NOCTTY, 0, err);
-  if (fd < 0 || fstat(fd, &st) < 0)
+  if (fd < 0 || fd_stat(fd, &st) < 0)
     return fd < 0 ? -1 : skiff_fail_errno(err, errno, "stat /dev/null in the container");
   if (st.st_ino != probe.st_ino || st.st_dev != probe.st_dev)
     return skiff_fail(err, EPERM, "/dev/null in the container changed while it was opened");
@@ -198,7 +199,7 @@ int devices_reopen_dev_null(struct skiff_error *err) {
   struct stat st;
   int null_fd = -1;
   for (int fd = 0; fd < 3; fd++) {
-    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    if (fd_stat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
       continue;
     if (null_fd < 0 && (null_fd = open_container_dev_null(err)) < 0)
       return -1;

@@ -10,6 +10,7 @@
 #include "lib/state.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 static int parse_u32(const char *s, uint32_t *out) {
   char *end;
@@ -51,7 +52,7 @@ static int merge_env(struct exec_process *ep, const struct exec_options *o, stru
 
 static int parse_user(struct exec_process *ep, const char *user, struct skiff_error *err) {
   char buf[64];
-  snprintf(buf, sizeof buf, "%s", user);
+  format_string(buf, sizeof buf, "%s", user);
   char *colon = strchr(buf, ':');
   if (colon)
     *colon = '\0';

@@ -37,6 +37,7 @@
 #include "lib/terminal.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 static const char *const proc_ns_names[OCI_NS_COUNT] = {
     [OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "net", [OCI_NS_MOUNT] = "mnt",     [OCI_NS_IPC] = "ipc",
@@ -62,7 +63,7 @@ static int open_init_namespaces(struct exec_run *x, struct skiff_error *err) {
   for (size_t i = 0; i < l->n_namespaces; i++) {
     enum oci_ns_type t = l->namespaces[i].type;
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", x->lc.state->pid, proc_ns_names[t]);
+    format_string(path, sizeof path, "/proc/%d/ns/%s", x->lc.state->pid, proc_ns_names[t]);
     x->ns_fds[t] = open(path, O_RDONLY | O_CLOEXEC);
     if (x->ns_fds[t] < 0)
       return skiff_fail_errno(err, errno, "open %s", path);

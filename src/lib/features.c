@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,8 @@
 #include <unistd.h>
 
 #include "oci/names.h"
+#include "oci/format.h"
+#include "lib/libseccomp.h"
 
 #ifndef SELINUX_MAGIC
 #define SELINUX_MAGIC 0xf97cff8c
@@ -104,7 +105,7 @@ static bool kernel_has_seccomp_flag(unsigned long flag) {
 }
 
 /* "SCMP_ARCH_X86_64" -> "x86_64", libseccomp's own name for it. */
-static bool libseccomp_has_arch(const char *name) {
+static bool libseccomp_has_arch(const struct libseccomp *scmp, const char *name) {
   static const char prefix[] = "SCMP_ARCH_";
   char lower[32];
   size_t n = strlen(name), i = 0;
@@ -113,7 +114,7 @@ static bool libseccomp_has_arch(const char *name) {
   for (const char *s = name + sizeof prefix - 1; *s; s++)
     lower[i++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
   lower[i] = '\0';
-  return seccomp_arch_resolve_name(lower) != 0;
+  return scmp && scmp->arch_resolve_name(lower) != 0;
 }
 
 static int compare_strings(const void *a, const void *b) {
@@ -147,12 +148,14 @@ void features_collect(struct features *f) {
   l->capabilities = (struct oci_names){f->capabilities, n};
   /* the cgroup managers of lib/cgroups/: v1, hybrid and v2 by path; no systemd driver */
   l->cgroup_v1 = l->cgroup_v2 = l->cgroup_rdma = true;
+  struct skiff_error ignored; /* without the library: no architecture, version 0.0.0 */
+  const struct libseccomp *scmp = libseccomp_open(&ignored);
   l->seccomp_enabled = true;
   l->seccomp_actions = sorted_names(oci_seccomp_action_names, f->seccomp_actions);
   l->seccomp_operators = sorted_names(oci_seccomp_op_names, f->seccomp_operators);
   n = 0;
   for (const struct oci_name *a = oci_seccomp_arch_names; a->name && n < FEATURES_MAX_NAMES; a++)
-    if (libseccomp_has_arch(a->name))
+    if (libseccomp_has_arch(scmp, a->name))
       f->seccomp_archs[n++] = a->name;
   qsort(f->seccomp_archs, n, sizeof *f->seccomp_archs, compare_strings);
   l->seccomp_archs = (struct oci_names){f->seccomp_archs, n};
@@ -174,9 +177,9 @@ void features_collect(struct features *f) {
   l->intel_rdt_enabled = false;
   l->idmap_mounts_enabled = kernel_has_idmap_mounts();
 
-  const struct scmp_version *v = seccomp_version();
-  snprintf(f->libseccomp_version, sizeof f->libseccomp_version, "%u.%u.%u", v ? v->major : 0,
-           v ? v->minor : 0, v ? v->micro : 0);
+  const struct scmp_version *v = scmp ? scmp->version() : NULL;
+  format_string(f->libseccomp_version, sizeof f->libseccomp_version, "%u.%u.%u", v ? v->major : 0,
+                v ? v->minor : 0, v ? v->micro : 0);
   /* as runc's: the libseccomp in use, the runtime's version and commit, checkpointing */
   f->annotations[0] = (struct oci_kv){"io.github.seccomp.libseccomp.version", f->libseccomp_version};
   f->annotations[1] = (struct oci_kv){"org.skiff.checkpoint.enabled", "false"};

@@ -29,6 +29,7 @@
 #include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/state.h"
+#include "oci/format.h"
 
 /* Closes every inherited fd the init does not need (the parent's state directory, log file,
  * ...), so that none can reach the container even by mistake. */
@@ -161,7 +162,7 @@ static int join_session_keyring(const struct spawn_config *sc, struct skiff_erro
   char name[1100];
   if (sc->no_new_keyring)
     return 0;
-  snprintf(name, sizeof name, "_ses.%s", sc->id);
+  format_string(name, sizeof name, "_ses.%s", sc->id);
   long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
   if (key < 0 && errno != ENOSYS)
     return skiff_fail_errno(err, errno, "join session keyring");
@@ -290,7 +291,7 @@ static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct ski
     return sync_expect(sync_fd, SYNC_START, &msg, NULL, err); /* step 8 */
   }
   char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", sc->exec_fifo_fd);
+  format_string(path, sizeof path, "/proc/self/fd/%d", sc->exec_fifo_fd);
   released_fifo = open(path, O_WRONLY | O_CLOEXEC);
   if (released_fifo < 0)
     return skiff_fail_errno(err, errno, "open exec fifo");

@@ -2,6 +2,7 @@
  * lines and shows the last error one; people grep the text ones. */
 #include "lib/log.h"
 #include "lib/utils.h"
+#include "oci/format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,13 +109,13 @@ void log_quote_json(const char *s, log_sink_fn sink, void *arg) {
       else if (c == '\n' || c == '\r' || c == '\t')
         esc[0] = '\\', esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't', esc_len = 2;
       else if (c < 0x20 || c == '<' || c == '>' || c == '&') /* Go escapes HTML by default */
-        esc_len = (size_t)snprintf(esc, sizeof esc, "\\u00%c%c", hex_digits[c >> 4], hex_digits[c & 15]);
+        esc_len = (size_t)format_string(esc, sizeof esc, "\\u00%c%c", hex_digits[c >> 4], hex_digits[c & 15]);
     } else {
       int32_t r = decode_rune(p, &len);
       if (r < 0)
         memcpy(esc, "\\ufffd", 6), esc_len = 6;
       else if (r == 0x2028 || r == 0x2029)
-        esc_len = (size_t)snprintf(esc, sizeof esc, "\\u%04x", (unsigned)r);
+        esc_len = (size_t)format_string(esc, sizeof esc, "\\u%04x", (unsigned)r);
     }
     if (esc_len) {
       sink(arg, (const char *)run, (size_t)(p - run));
@@ -163,13 +164,13 @@ void log_quote_go(const char *s, log_sink_fn sink, void *arg) {
       else if (e)
         esc[0] = '\\', esc[1] = letters[e - named], esc_len = 2;
       else if (c < 0x20 || c == 0x7f)
-        esc_len = (size_t)snprintf(esc, sizeof esc, "\\x%c%c", hex_digits[c >> 4], hex_digits[c & 15]);
+        esc_len = (size_t)format_string(esc, sizeof esc, "\\x%c%c", hex_digits[c >> 4], hex_digits[c & 15]);
     } else {
       int32_t r = decode_rune(p, &len);
       if (r < 0)
-        esc_len = (size_t)snprintf(esc, sizeof esc, "\\x%c%c", hex_digits[c >> 4], hex_digits[c & 15]);
+        esc_len = (size_t)format_string(esc, sizeof esc, "\\x%c%c", hex_digits[c >> 4], hex_digits[c & 15]);
       else if (!go_is_print(r))
-        esc_len = (size_t)snprintf(esc, sizeof esc, r < 0x10000 ? "\\u%04x" : "\\U%08x", (unsigned)r);
+        esc_len = (size_t)format_string(esc, sizeof esc, r < 0x10000 ? "\\u%04x" : "\\U%08x", (unsigned)r);
     }
     if (esc_len) {
       sink(arg, (const char *)run, (size_t)(p - run));
@@ -225,9 +226,10 @@ static void format_time(char *buf, size_t size) {
   size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
   long off = tm.tm_gmtoff;
   if (off == 0)
-    snprintf(buf + n, size - n, "Z");
+    format_string(buf + n, size - n, "Z");
   else
-    snprintf(buf + n, size - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);
+    format_string(buf + n, size - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
+                  labs(off) / 60 % 60);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...) {
@@ -238,7 +240,7 @@ void log_msg(enum log_level level, const char *fmt, ...) {
   char msg[LOG_MSG_MAX], when[40], data[LOG_LINE_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  format_string_va(msg, sizeof msg, fmt, ap);
   va_end(ap);
   format_time(when, sizeof when);
 

@@ -11,6 +11,7 @@
 
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 #ifndef SELINUX_MAGIC
 #define SELINUX_MAGIC 0xf97cff8c
@@ -82,7 +83,7 @@ static int write_attr(const char *path, const char *data, size_t len, struct ski
 
 static int apply_apparmor(const char *profile, struct skiff_error *err) {
   char cmd[4096];
-  int len = snprintf(cmd, sizeof cmd, "exec %s", profile);
+  int len = format_string(cmd, sizeof cmd, "exec %s", profile);
   if (len < 0 || (size_t)len >= sizeof cmd)
     return skiff_fail(err, ENAMETOOLONG, "profile name too long");
   /* attr/apparmor/ since Linux 5.8 (LSM stacking); attr/exec belongs to AppArmor before that */
@@ -125,7 +126,7 @@ int lsm_mount_data(const char *type, const char *data, const char *mount_label, 
   char *s = malloc(size);
   if (!s)
     return skiff_fail_errno(err, ENOMEM, "linux.mountLabel");
-  snprintf(s, size, "%s%scontext=\"%s\"", data ? data : "", data && *data ? "," : "", mount_label);
+  format_string(s, size, "%s%scontext=\"%s\"", data ? data : "", data && *data ? "," : "", mount_label);
   *out = s;
   return 0;
 }

@@ -19,6 +19,7 @@
 #include "lib/mounts-internal.h"
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 #define CGROUP_V1_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
@@ -70,7 +71,7 @@ static int own_cgroup_dir(const char *mountpoint, const char *mnt_root, const ch
                         mountpoint);
     rel = cgroup_path + rl;
   }
-  int n = snprintf(out, size, "%s%s", mountpoint, strcmp(rel, "/") == 0 ? "" : rel);
+  int n = format_string(out, size, "%s%s", mountpoint, strcmp(rel, "/") == 0 ? "" : rel);
   if (n < 0 || (size_t)n >= size)
     return skiff_fail(err, ENAMETOOLONG, "cgroup path %s%s", mountpoint, rel);
   return 0;
@@ -196,7 +197,7 @@ static int mount_cgroup_v1(const struct mount_context *ctx, const struct oci_mou
       done |= 1ull << id;
     const char *name = strrchr(e.mountpoint, '/');
     name = name ? name + 1 : e.mountpoint;
-    int n = snprintf(dest, sizeof dest, "%s/%s", m->destination, name);
+    int n = format_string(dest, sizeof dest, "%s/%s", m->destination, name);
     if (n < 0 || (size_t)n >= sizeof dest) {
       r = skiff_fail(err, ENAMETOOLONG, "cgroup destination %s/%s", m->destination, name);
       break;

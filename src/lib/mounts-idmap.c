@@ -26,6 +26,7 @@
 
 #include "lib/namespaces.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 struct idmap {
   const struct oci_id_mapping *uids, *gids;
@@ -84,7 +85,7 @@ static int userns_with_map(const struct idmap *map, struct skiff_error *err) {
   int fd = -1;
   if (ns_write_id_maps(pid, &maps, err) == 0) {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+    format_string(path, sizeof path, "/proc/%d/ns/user", (int)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       skiff_fail_errno(err, errno, "open %s", path);

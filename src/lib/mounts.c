@@ -16,6 +16,7 @@
 #include "lib/mounts-internal.h"
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "lib/utils.h"
 
 struct flag_option {
   const char *name;
@@ -323,7 +324,7 @@ int mount_bind(const struct mount_context *ctx, const char *dest, const char *so
   struct stat st;
   struct statfs sfs;
   int from = tree >= 0 ? tree : src;
-  if (from < 0 || fstat(from, &st) < 0 || fstatfs(from, &sfs) < 0)
+  if (from < 0 || fd_stat(from, &st) < 0 || fstatfs(from, &sfs) < 0)
     return skiff_fail_errno(err, errno, "bind source %s", source);
   cleanup_close int dst = S_ISDIR(st.st_mode) ? path_mkdir_in_root(ctx->root_fd, dest, 0755, 0, err)
                                               : path_create_file_in_root(ctx->root_fd, dest, 0755, err);
@@ -371,7 +372,7 @@ static int open_fs_destination(const struct mount_context *ctx, const char *dest
     /* a readable fd: tmpcopyup reads the covered directory through it after the mount */
     int fd = path_open_in_root(ctx->root_fd, dest, (copy_up ? O_RDONLY : O_PATH) | O_DIRECTORY, 0, err);
     struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0) {
+    if (fd >= 0 && fd_stat(fd, &st) == 0) {
       *covered_mode = (int)(st.st_mode & 07777);
       return fd;
     }

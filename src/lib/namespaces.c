@@ -15,6 +15,7 @@
 
 #include "oci/cleanup.h"
 #include "lib/utils.h"
+#include "oci/format.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -124,8 +125,8 @@ static int write_id_map_file(int procfd, const char *name, const struct oci_id_m
     return skiff_fail_errno(err, ENOMEM, "write %s", name);
   size_t len = 0;
   for (size_t i = 0; i < n; i++)
-    len += snprintf(buf + len, cap - len, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", maps[i].container_id,
-                    maps[i].host_id, maps[i].size);
+    len += format_string(buf + len, cap - len, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", maps[i].container_id,
+                         maps[i].host_id, maps[i].size);
   return write_file_at(procfd, name, buf, len, err);
 }
 
@@ -140,12 +141,12 @@ static int run_id_mapper(const char *tool, pid_t pid, const struct oci_id_mappin
   argv[0] = (char *)tool;
   char *p = numbers;
   argv[1] = p;
-  p += sprintf(p, "%d", (int)pid) + 1;
+  p += format_string(p, 12, "%d", (int)pid) + 1;
   for (size_t i = 0; i < n; i++) {
     uint32_t v[3] = {maps[i].container_id, maps[i].host_id, maps[i].size};
     for (int k = 0; k < 3; k++) {
       argv[2 + 3 * i + k] = p;
-      p += sprintf(p, "%" PRIu32, v[k]) + 1;
+      p += format_string(p, 12, "%" PRIu32, v[k]) + 1;
     }
   }
 
@@ -205,7 +206,7 @@ static int run_id_mapper(const char *tool, pid_t pid, const struct oci_id_mappin
 
 int ns_write_id_maps(pid_t pid, const struct oci_linux *linux_, struct skiff_error *err) {
   char path[32];
-  snprintf(path, sizeof path, "/proc/%d", (int)pid);
+  format_string(path, sizeof path, "/proc/%d", (int)pid);
   cleanup_close int procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (procfd < 0)
     return skiff_fail_errno(err, errno, "open %s", path);
@@ -258,11 +259,11 @@ int ns_enter_new_time(const struct oci_linux *linux_, struct skiff_error *err) {
     size_t len = 0;
     const struct oci_time_offset *mono = &linux_->time_monotonic, *boot = &linux_->time_boottime;
     if (mono->has_secs || mono->has_nanosecs)
-      len += snprintf(buf + len, sizeof buf - len, "monotonic %" PRId64 " %" PRIu32 "\n", mono->secs,
-                      mono->nanosecs);
+      len += format_string(buf + len, sizeof buf - len, "monotonic %" PRId64 " %" PRIu32 "\n", mono->secs,
+                           mono->nanosecs);
     if (boot->has_secs || boot->has_nanosecs)
-      len += snprintf(buf + len, sizeof buf - len, "boottime %" PRId64 " %" PRIu32 "\n", boot->secs,
-                      boot->nanosecs);
+      len += format_string(buf + len, sizeof buf - len, "boottime %" PRId64 " %" PRIu32 "\n", boot->secs,
+                           boot->nanosecs);
     if (len > 0) {
       cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
       if (fd < 0)

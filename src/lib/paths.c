@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
+#include "lib/utils.h"
 
 /* openat2 fails with EAGAIN when a rename or mount raced a ".." walk under RESOLVE_IN_ROOT. */
 #define OPENAT2_RETRIES 32
@@ -25,7 +27,7 @@
 enum create_kind { CREATE_DIR, CREATE_FILE };
 
 char *proc_fd_path(int fd, char buf[PROC_FD_PATH_MAX]) {
-  snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+  format_string(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
   return buf;
 }
 
@@ -59,9 +61,9 @@ static int splice_symlink(char *path, size_t size, size_t pos, bool has_rest, si
   const char *sep = *rest ? "/" : "";
   int n;
   if (target[0] == '/')
-    n = snprintf(out, sizeof out, "%s%s%s", target, sep, rest);
+    n = format_string(out, sizeof out, "%s%s%s", target, sep, rest);
   else
-    n = snprintf(out, sizeof out, "%.*s%s%s%s", (int)pos, path, target, sep, rest);
+    n = format_string(out, sizeof out, "%.*s%s%s%s", (int)pos, path, target, sep, rest);
   if (n < 0 || (size_t)n >= size || (size_t)n >= sizeof out)
     return -1;
   memcpy(path, out, (size_t)n + 1);
@@ -203,7 +205,7 @@ static bool on_procfs(int fd) {
 int proc_open(const char *path, int flags, uint64_t resolve, struct skiff_error *err) {
   cleanup_close int root = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct stat st;
-  if (root < 0 || fstat(root, &st) < 0)
+  if (root < 0 || fd_stat(root, &st) < 0)
     return skiff_fail_errno(err, errno, "open /proc");
   if (!on_procfs(root) || st.st_ino != PROC_ROOT_INO)
     return skiff_fail(err, EXDEV, "/proc is not the root of a procfs");

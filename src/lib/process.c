@@ -16,6 +16,9 @@
 
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
+#include "lib/utils.h"
+#include "oci/str.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -45,7 +48,7 @@ static int sysctl_key_to_path(const char *key, char *path, size_t size) {
     return -1;
   /* sysctl(8): when the first separator is '/', '.' is a literal dot (and stays); when it is
    * '.', '.' separates and '/' stands for a literal dot. */
-  size_t first_sep = strcspn(key, "./");
+  size_t first_sep = str_cspan(key, "./");
   bool slash_form = key[first_sep] == '/';
   for (size_t i = 0; i <= len; i++) {
     char c = key[i];
@@ -56,7 +59,7 @@ static int sysctl_key_to_path(const char *key, char *path, size_t size) {
     path[i] = c;
   }
   for (const char *comp = path;;) {
-    size_t n = strcspn(comp, "/");
+    size_t n = str_cspan(comp, "/");
     if (n == 0 || (n == 1 && comp[0] == '.') || (n == 2 && comp[0] == '.' && comp[1] == '.'))
       return -1;
     if (!comp[n])
@@ -104,7 +107,7 @@ int process_apply_oom_score_adj(const struct oci_process *process, struct skiff_
   if (fd < 0)
     return skiff_error_prefix(err, "process.oomScoreAdj");
   char buf[16];
-  int len = snprintf(buf, sizeof buf, "%d", process->oom_score_adj);
+  int len = format_string(buf, sizeof buf, "%d", process->oom_score_adj);
   if (write_once(fd, buf, len) < 0)
     return skiff_fail_errno(err, errno, "process.oomScoreAdj: write %d to /proc/self/oom_score_adj",
                             process->oom_score_adj);
@@ -244,7 +247,7 @@ char *process_find_executable(const struct oci_process *process, struct skiff_er
       return NULL;
     }
     for (const char *dir = search;;) {
-      size_t dir_len = strcspn(dir, ":");
+      size_t dir_len = str_cspan(dir, ":");
       if (dir_len == 0) /* an empty entry is the current directory */
         memcpy(candidate, ".", dir_len = 1);
       else
@@ -254,7 +257,7 @@ char *process_find_executable(const struct oci_process *process, struct skiff_er
       struct stat st;
       if (stat(candidate, &st) == 0 && is_executable(candidate, &st))
         return steal_pointer(&candidate);
-      dir += strcspn(dir, ":");
+      dir += str_cspan(dir, ":");
       if (!*dir)
         break;
       dir++;
@@ -270,7 +273,7 @@ static char *passwd_home(uid_t uid) {
    * not hang the init. */
   cleanup_close int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+  if (fd < 0 || fd_stat(fd, &st) < 0 || !S_ISREG(st.st_mode))
     return NULL;
   cleanup_fclose FILE *f = fdopen(fd, "r");
   if (!f)
@@ -317,9 +320,9 @@ char **process_build_env(const struct oci_process *process, struct skiff_error *
   }
   for (size_t i = 0; i < process->env.n; i++) {
     const char *var = process->env.v[i];
-    size_t name_len = strcspn(var, "=");
+    size_t name_len = str_cspan(var, "=");
     size_t j = 0;
-    while (j < n && !(strncmp(envp[j], var, name_len) == 0 && strcspn(envp[j], "=") == name_len))
+    while (j < n && !(strncmp(envp[j], var, name_len) == 0 && str_cspan(envp[j], "=") == name_len))
       j++;
     envp[j] = (char *)var;
     if (j == n)
@@ -381,7 +384,7 @@ int process_validate_sysctl(const struct oci_config *config, struct skiff_error 
   const struct oci_linux *l = &config->linux_;
   for (size_t i = 0; i < l->n_sysctl; i++) {
     char dotted[256];
-    snprintf(dotted, sizeof dotted, "%s", l->sysctl[i].key);
+    format_string(dotted, sizeof dotted, "%s", l->sysctl[i].key);
     for (char *p = dotted; *p; p++) /* "net/ipv4/ip_forward" names the same file */
       if (*p == '/')
         *p = '.';

@@ -17,6 +17,7 @@
 #include "lib/mounts.h"
 #include "lib/paths.h"
 #include "oci/cleanup.h"
+#include "lib/utils.h"
 
 static bool path_has_prefix(const char *path, const char *prefix) {
   size_t n = strlen(prefix);
@@ -66,9 +67,9 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
     return skiff_fail_errno(err, errno, "set the propagation of / to %s",
                             propagation ? propagation : "rslave");
 
-  char root[PATH_MAX];
-  if (!realpath(rootfs, root))
-    return skiff_fail_errno(err, errno, "rootfs %s", rootfs);
+  /* rootfs is the parent's realpath() of root.path: resolving it again here would walk it with
+   * a syscall per component and put realpath's PATH_MAX buffers on the init's stack */
+  const char *root = rootfs;
   /* read after the propagation change, which is what make_parent_private must see */
   cleanup_free char *mountinfo = read_proc_file("/proc/self/mountinfo", err);
   if (!mountinfo || make_parent_private(mountinfo, root, err) < 0)
@@ -125,9 +126,7 @@ static int hide_host_pseudo_fs(const char *root, struct skiff_error *err) {
 }
 
 int rootfs_pivot(const char *rootfs, bool no_pivot, struct skiff_error *err) {
-  char root[PATH_MAX];
-  if (!realpath(rootfs, root))
-    return skiff_fail_errno(err, errno, "rootfs %s", rootfs);
+  const char *root = rootfs; /* the parent's realpath(), as in rootfs_setup */
   cleanup_close int new_root = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (new_root < 0)
     return skiff_fail_errno(err, errno, "open rootfs %s", root);
@@ -177,7 +176,7 @@ static int open_dev_null(int root_fd, struct skiff_error *err) {
   struct stat st;
   if (fd < 0)
     return -1;
-  if (fstat(fd, &st) < 0)
+  if (fd_stat(fd, &st) < 0)
     return skiff_fail_errno(err, errno, "stat /dev/null");
   if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
     return skiff_fail(err, EPERM, "/dev/null in the container is not the null device (1:3)");
@@ -189,7 +188,7 @@ static int mask_path(int root_fd, const char *path, int *dev_null, struct skiff_
   struct stat st;
   if (fd < 0)
     return err->code == ENOENT ? 0 : -1;
-  if (fstat(fd, &st) < 0)
+  if (fd_stat(fd, &st) < 0)
     return skiff_fail_errno(err, errno, "stat");
   if (S_ISDIR(st.st_mode))
     return mount_fd_tmpfs_ro(fd, err);

@@ -11,7 +11,8 @@
 
 /* Before pivot. Sets the propagation of "/" (linux.rootfsPropagation, default rslave, as runc),
  * makes the mount holding the rootfs private if it is shared (pivot_root refuses a shared parent,
- * and the bind below must not propagate to the host), bind-mounts rootfs (absolute) onto itself,
+ * and the bind below must not propagate to the host), bind-mounts rootfs (absolute, resolved: the
+ * parent's realpath(), used as it is) onto itself,
  * mounts config->mounts in order, then, unless /dev is a bind mount, creates the device nodes and
  * /dev symlinks. in_user_ns: the init is in a user namespace (no mknod: host nodes are bound).
  * idmap_trees: the detached idmapped trees mounts_idmap_open() made in the parent (NULL: none);

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +14,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/libseccomp.h"
 #include "oci/cleanup.h"
 #include "oci/json-write.h"
 #include "oci/names.h"
+#include "oci/format.h"
+#include "lib/utils.h"
 
 /* The version of the spec whose "container process state" skiff sends to the agent. */
+
+/* libseccomp's functions, opened by compile() before anything below runs */
+static const struct libseccomp *scmp;
 
 #define ARGS_MAX 6 /* a system call has six arguments */
 
@@ -89,7 +94,7 @@ static uint32_t arch_token(const char *name) {
   for (const char *s = name + sizeof prefix - 1; *s; s++)
     lower[i++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
   lower[i] = '\0';
-  return seccomp_arch_resolve_name(lower);
+  return scmp->arch_resolve_name(lower);
 }
 
 static int add_architectures(scmp_filter_ctx ctx, const struct oci_seccomp *sc, struct skiff_error *err) {
@@ -101,7 +106,7 @@ static int add_architectures(scmp_filter_ctx ctx, const struct oci_seccomp *sc, 
     uint32_t token = arch_token(name);
     if (!token) /* valid in the spec, unknown to this libseccomp: nothing can be compiled for it */
       continue;
-    int rc = seccomp_arch_add(ctx, token);
+    int rc = scmp->arch_add(ctx, token);
     if (rc < 0 && rc != -EEXIST)
       return skiff_fail_errno(err, -rc, "linux.seccomp.architectures[%zu]: add %s", i, name);
   }
@@ -140,7 +145,7 @@ static int add_syscall_rules(scmp_filter_ctx ctx, const struct oci_seccomp *sc, 
   const struct oci_seccomp_syscall *s = &sc->syscalls[i];
   char where[48];
   uint32_t action;
-  snprintf(where, sizeof where, "linux.seccomp.syscalls[%zu].", i);
+  format_string(where, sizeof where, "linux.seccomp.syscalls[%zu].", i);
   if (resolve_action(where, "action", s->action, "errnoRet", s->has_errno_ret, s->errno_ret, &action, err) <
       0)
     return -1;
@@ -165,15 +170,15 @@ static int add_syscall_rules(scmp_filter_ctx ctx, const struct oci_seccomp *sc, 
     return -1;
   for (size_t j = 0; j < s->names.n; j++) {
     const char *name = s->names.v[j];
-    int nr = seccomp_syscall_resolve_name(name);
+    int nr = scmp->syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR) /* unknown to this libseccomp: skipped, as runc does */
       continue;
     int rc = 0;
     if (!repeated) {
-      rc = seccomp_rule_add_array(ctx, action, nr, (unsigned int)s->n_args, conds);
+      rc = scmp->rule_add_array(ctx, action, nr, (unsigned int)s->n_args, conds);
     } else {
       for (size_t k = 0; k < s->n_args && rc == 0; k++)
-        rc = seccomp_rule_add_array(ctx, action, nr, 1, &conds[k]);
+        rc = scmp->rule_add_array(ctx, action, nr, 1, &conds[k]);
     }
     if (rc < 0)
       return skiff_fail_errno(err, -rc, "linux.seccomp.syscalls[%zu]: add rule for %s", i, name);
@@ -204,12 +209,12 @@ static int resolve_flags(const struct oci_seccomp *sc, bool notify, unsigned int
 static struct seccomp_program *export_program(scmp_filter_ctx ctx, struct skiff_error *err) {
   struct seccomp_program *prog;
   size_t size;
-#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
+#ifdef LIBSECCOMP_HAS_EXPORT_BPF_MEM
   prog = malloc(sizeof *prog + PROGRAM_MAX_BYTES);
   if (!prog)
     return skiff_fail_errno(err, ENOMEM, "linux.seccomp: export filter"), NULL;
   size = PROGRAM_MAX_BYTES;
-  int rc = seccomp_export_bpf_mem(ctx, prog->insns, &size);
+  int rc = scmp->export_bpf_mem(ctx, prog->insns, &size);
   if (rc < 0) {
     free(prog);
     if (rc == -ERANGE)
@@ -226,11 +231,11 @@ static struct seccomp_program *export_program(scmp_filter_ctx ctx, struct skiff_
   cleanup_close int fd = memfd_create("skiff-seccomp", MFD_CLOEXEC);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "linux.seccomp: memfd_create"), NULL;
-  int rc = seccomp_export_bpf(ctx, fd);
+  int rc = scmp->export_bpf(ctx, fd);
   if (rc < 0)
     return skiff_fail_errno(err, -rc, "linux.seccomp: export filter"), NULL;
   struct stat st;
-  if (fstat(fd, &st) < 0)
+  if (fd_stat(fd, &st) < 0)
     return skiff_fail_errno(err, errno, "linux.seccomp: export filter"), NULL;
   size = (size_t)st.st_size;
   if (size > PROGRAM_MAX_BYTES)
@@ -259,6 +264,8 @@ static struct seccomp_program *export_program(scmp_filter_ctx ctx, struct skiff_
 }
 
 static int compile(const struct oci_seccomp *sc, struct seccomp_program **out, struct skiff_error *err) {
+  if (!(scmp = libseccomp_open(err)))
+    return skiff_error_prefix(err, "linux.seccomp");
   uint32_t default_action;
   if (resolve_action("linux.seccomp.", "defaultAction", sc->default_action, "defaultErrnoRet",
                      sc->has_default_errno_ret, sc->default_errno_ret, &default_action, err) < 0)
@@ -266,7 +273,7 @@ static int compile(const struct oci_seccomp *sc, struct seccomp_program **out, s
   if (default_action == SCMP_ACT_NOTIFY)
     return skiff_fail(err, EINVAL,
                       "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
-  scmp_filter_ctx ctx = seccomp_init(default_action);
+  scmp_filter_ctx ctx = scmp->init(default_action);
   if (!ctx)
     return skiff_fail(err, EINVAL, "linux.seccomp.defaultAction: libseccomp refuses %s", sc->default_action);
   bool notify = false;
@@ -281,7 +288,7 @@ static int compile(const struct oci_seccomp *sc, struct seccomp_program **out, s
     if (!*out)
       ret = -1;
   }
-  seccomp_release(ctx);
+  scmp->release(ctx);
   if (ret < 0)
     return -1;
   (*out)->flags = flags;

@@ -12,10 +12,11 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 static int mkdir_parents(const char *path, mode_t mode) {
   char buf[PATH_MAX];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+  if (format_string(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
     errno = ENAMETOOLONG;
     return -1;
   }
@@ -49,11 +50,13 @@ static void remove_entries(int dirfd) {
   static const char *const names[] = {STATE_FILE, EXEC_FIFO, STATE_CONFIG};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     unlinkat(dirfd, names[i], 0);
-  cleanup_closedir DIR *d = fdopendir(dup(dirfd));
-  if (!d)
+  cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
     return;
-  struct dirent *e;
-  while ((e = readdir(d)))
+  struct dir_reader d;
+  dir_reader_init(&d, fd);
+  struct dirent64 *e;
+  while ((e = dir_reader_next(&d)))
     if (e->d_name[0] == '.' && e->d_name[1] != '\0' && strcmp(e->d_name, ".."))
       unlinkat(dirfd, e->d_name, 0); /* temp files of write_file_atomic */
 }

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "oci/format.h"
+
 static const char *sync_type_name(uint32_t type) {
   switch (type) {
   case SYNC_CGROUP:
@@ -88,7 +90,7 @@ int sync_send_fds(int fd, enum sync_type type, int32_t value, const int *fds, si
 void sync_send_error(int fd, const struct skiff_error *failure) {
   struct sync_msg msg = {.type = SYNC_ERROR, .value = failure->code};
   struct skiff_error ignored;
-  snprintf(msg.text, sizeof msg.text, "%s", failure->msg);
+  format_string(msg.text, sizeof msg.text, "%s", failure->msg);
   send_msg(fd, &msg, NULL, 0, &ignored);
 }
 

@@ -22,6 +22,7 @@
 #include "lib/paths.h"
 #include "oci/cleanup.h"
 #include "lib/utils.h"
+#include "oci/format.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -63,7 +64,7 @@ static int open_ptmx(int root, struct skiff_error *err) {
   if (ptmx < 0)
     return -1;
   struct stat st;
-  if (fstat(ptmx, &st) < 0)
+  if (fd_stat(ptmx, &st) < 0)
     return skiff_fail_errno(err, errno, "stat /dev/ptmx");
   if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != PTMX_MAJOR || minor(st.st_rdev) != PTMX_MINOR)
     return skiff_fail(err, EINVAL, "/dev/ptmx is not the ptmx device (%u:%u)", major(st.st_rdev),
@@ -84,7 +85,7 @@ static int open_peer(int master, struct skiff_error *err) {
     return skiff_fail_errno(err, errno, "open pty peer (TIOCGPTPEER)");
   struct statfs sfs;
   struct stat st;
-  if (fstatfs(peer, &sfs) < 0 || fstat(peer, &st) < 0)
+  if (fstatfs(peer, &sfs) < 0 || fd_stat(peer, &st) < 0)
     return skiff_fail_errno(err, errno, "stat pty peer");
   if (sfs.f_type != DEVPTS_SUPER_MAGIC || !S_ISCHR(st.st_mode) || major(st.st_rdev) < PTY_SLAVE_MAJOR_FIRST ||
       major(st.st_rdev) > PTY_SLAVE_MAJOR_LAST)
@@ -120,7 +121,7 @@ static int mount_console(int root, int peer, struct skiff_error *err) {
   if (mknodat(dev, "console", S_IFREG | 0600, 0) < 0 && errno != EEXIST)
     return skiff_fail_errno(err, errno, "create /dev/console");
   cleanup_close int target = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (target < 0 || fstat(target, &st) < 0)
+  if (target < 0 || fd_stat(target, &st) < 0)
     return skiff_fail_errno(err, errno, "open /dev/console");
   if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
     return skiff_fail(err, EINVAL, "/dev/console is neither a file nor a character device");
@@ -145,7 +146,7 @@ static int mount_console(int root, int peer, struct skiff_error *err) {
  * the owner as it is rather than failing. */
 static int give_to_user(const struct oci_process *process, int peer, struct skiff_error *err) {
   struct stat st;
-  if (fstat(peer, &st) < 0)
+  if (fd_stat(peer, &st) < 0)
     return skiff_fail_errno(err, errno, "stat pty peer");
   if (st.st_uid == process->user.uid)
     return 0;
@@ -216,7 +217,7 @@ static int connect_unix(const char *path, struct skiff_error *err) {
     dir = open(slash == buf ? "/" : buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
       return skiff_fail_errno(err, errno, "console socket %s", path);
-    int n = snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, slash + 1);
+    int n = format_string(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, slash + 1);
     if (n < 0 || (size_t)n >= sizeof addr.sun_path)
       return skiff_fail(err, ENAMETOOLONG, "console socket %s: path too long", path);
   }

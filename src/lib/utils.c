@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err) {
   cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -24,7 +25,7 @@ char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error 
   }
   size_t cap = 4096, used = 0;
   struct stat st;
-  if (fstat(fd, &st) == 0 && st.st_size > 0)
+  if (fd_stat(fd, &st) == 0 && st.st_size > 0)
     cap = (size_t)st.st_size + 1;
   cleanup_free char *buf = malloc(cap);
   if (!buf) {
@@ -95,7 +96,7 @@ int write_all(int fd, const void *data, size_t len) {
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                       struct skiff_error *err) {
   char tmp[256];
-  snprintf(tmp, sizeof tmp, ".%s.%d", name, getpid());
+  format_string(tmp, sizeof tmp, ".%s.%d", name, getpid());
   cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "create %s", tmp);
@@ -104,7 +105,8 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
     unlinkat(dirfd, tmp, 0);
     return skiff_fail_errno(err, saved, "write %s", tmp);
   }
-  if (renameat(dirfd, tmp, dirfd, name) < 0) {
+  /* the system call itself: libc's renameat sits among its stdio code, a 64 KiB window of its own */
+  if (syscall(SYS_renameat, dirfd, tmp, dirfd, name) < 0) {
     int saved = errno;
     unlinkat(dirfd, tmp, 0);
     return skiff_fail_errno(err, saved, "rename %s", name);
@@ -112,9 +114,26 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
   return 0;
 }
 
+/* Writes v in decimal, at least width digits (zero-padded); returns the end. */
+static char *put_decimal(char *p, uint64_t v, int width) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (width-- > n)
+    *p++ = '0';
+  while (n)
+    *p++ = digits[--n];
+  return p;
+}
+
 int proc_start_time(pid_t pid, uint64_t *start_time, char *state_letter) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  char path[32], buf[1024];
+  /* by hand, as the formatted-output functions of libc cost the run their pages of code */
+  memcpy(path, "/proc/", 6);
+  memcpy(put_decimal(path + 6, (uint64_t)pid, 0), "/stat", sizeof "/stat");
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
@@ -135,33 +154,109 @@ int proc_start_time(pid_t pid, uint64_t *start_time, char *state_letter) {
       return -1;
     p++;
   }
-  *start_time = strtoull(p, NULL, 10);
+  uint64_t v = 0;
+  for (; *p >= '0' && *p <= '9'; p++)
+    v = v * 10 + (uint64_t)(*p - '0');
+  *start_time = v;
   return 0;
 }
 
-void format_rfc3339_nano(char *buf, size_t size) {
+static bool leap_year(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Civil time by counting whole years and months off the days since the epoch: gmtime_r would read
+ * the host's zoneinfo (stdio, the tz parser) only to convert to UTC, strftime drag in the locale. */
+void format_rfc3339_nano_at(const struct timespec *ts, char *buf) {
+  static const uint8_t month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int64_t secs = ts->tv_sec, days = secs / 86400, rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days--;
+  }
+  int64_t year = 1970;
+  if (days >= 0) {
+    while (days >= (leap_year(year) ? 366 : 365))
+      days -= leap_year(year++) ? 366 : 365;
+  } else {
+    while (days < 0)
+      days += leap_year(--year) ? 366 : 365;
+  }
+  int month = 0;
+  for (;; month++) {
+    int len = month_days[month] + (month == 1 && leap_year(year));
+    if (days < len)
+      break;
+    days -= len;
+  }
+  char *p = buf;
+  if (year < 0) {
+    *p++ = '-';
+    year = -year;
+  }
+  p = put_decimal(p, (uint64_t)year, 4);
+  *p++ = '-';
+  p = put_decimal(p, (uint64_t)month + 1, 2);
+  *p++ = '-';
+  p = put_decimal(p, (uint64_t)days + 1, 2);
+  *p++ = 'T';
+  p = put_decimal(p, (uint64_t)rem / 3600, 2);
+  *p++ = ':';
+  p = put_decimal(p, (uint64_t)rem / 60 % 60, 2);
+  *p++ = ':';
+  p = put_decimal(p, (uint64_t)rem % 60, 2);
+  if (ts->tv_nsec > 0) { /* Go's RFC3339Nano: the fraction without its trailing zeros */
+    long frac = ts->tv_nsec;
+    int digits = 9;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      digits--;
+    }
+    *p++ = '.';
+    p = put_decimal(p, (uint64_t)frac, digits);
+  }
+  *p++ = 'Z';
+  *p = '\0';
+}
+
+void format_rfc3339_nano(char *buf) {
   struct timespec ts;
-  struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  snprintf(frac, sizeof frac, ".%09ld", ts.tv_nsec);
-  size_t flen = strlen(frac);
-  while (flen > 1 && frac[flen - 1] == '0')
-    frac[--flen] = '\0';
-  if (flen == 1)
-    frac[0] = '\0';
-  snprintf(buf + n, size - n, "%sZ", frac);
+  format_rfc3339_nano_at(&ts, buf);
+}
+
+struct dirent64 *dir_reader_next(struct dir_reader *r) {
+  if (r->pos >= r->len) {
+    ssize_t n = getdents64(r->fd, r->buf, sizeof r->buf);
+    if (n <= 0) {
+      errno = n < 0 ? errno : 0;
+      return NULL;
+    }
+    r->len = (size_t)n;
+    r->pos = 0;
+  }
+  struct dirent64 *e = (struct dirent64 *)(r->buf + r->pos);
+  r->pos += e->d_reclen;
+  return e;
 }
 
 char *xasprintf(const char *fmt, ...) {
-  char *s;
+  char small[256];
   va_list ap;
   va_start(ap, fmt);
-  int n = vasprintf(&s, fmt, ap);
+  int n = format_string_va(small, sizeof small, fmt, ap);
   va_end(ap);
-  return n < 0 ? NULL : s;
+  if (n < 0)
+    return NULL;
+  char *s = malloc((size_t)n + 1);
+  if (!s)
+    return NULL;
+  if ((size_t)n < sizeof small) /* most strings: formatted once */
+    return memcpy(s, small, (size_t)n + 1);
+  va_start(ap, fmt);
+  format_string_va(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
 }
 
 int fd_move_above(int fd, int min_fd, struct skiff_error *err) {
@@ -204,15 +299,15 @@ int write_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
     strcat(abs, "/");
     strcat(abs, path);
   } else {
-    snprintf(abs, sizeof abs, "%s", path);
+    format_string(abs, sizeof abs, "%s", path);
   }
   char dir[PATH_MAX], base[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", abs);
-  snprintf(base, sizeof base, "%s", abs);
+  format_string(dir, sizeof dir, "%s", abs);
+  format_string(base, sizeof base, "%s", abs);
   cleanup_close int dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return skiff_fail_errno(err, errno, "pid file %s", path);
-  int len = snprintf(num, sizeof num, "%d", pid);
+  int len = format_string(num, sizeof num, "%d", pid);
   if (write_file_atomic(dirfd, basename(base), num, (size_t)len, 0644, err) < 0)
     return skiff_error_prefix(err, "pid file");
   return 0;

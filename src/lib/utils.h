@@ -5,7 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "oci/error.h"
 
@@ -26,8 +30,37 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
 /* Field 22 (starttime) and field 3 (state letter) of /proc/<pid>/stat. -1 when the process is gone. */
 int proc_start_time(pid_t pid, uint64_t *start_time, char *state_letter);
 
-/* "2026-11-25T18:01:27.123456789Z" (Go's RFC3339Nano, trailing zeros trimmed) of now, UTC. */
-void format_rfc3339_nano(char *buf, size_t size);
+/* Room for any RFC3339Nano timestamp below, its NUL included. */
+#define RFC3339_NANO_MAX 48
+
+/* "2026-11-25T18:01:27.123456789Z" (Go's RFC3339Nano, trailing zeros trimmed) of now, UTC, into
+ * buf[RFC3339_NANO_MAX]. */
+void format_rfc3339_nano(char *buf);
+
+/* The same of *ts (tv_nsec in [0, 1e9)). */
+void format_rfc3339_nano_at(const struct timespec *ts, char *buf);
+
+/* fstat, with the empty path in skiff's own read-only data: glibc's fstat passes the kernel a ""
+ * of libc's, and the kernel reading it faults a 64 KiB window of libc's .rodata into the run. */
+static inline int fd_stat(int fd, struct stat *st) {
+  return fstatat(fd, "", st, AT_EMPTY_PATH);
+}
+
+/* A directory's entries straight from getdents64: fdopendir would cost the run libc's dirent code,
+ * a heap buffer and, through its fstat, a window of libc's .rodata. The fd stays the caller's. */
+struct dir_reader {
+  int fd;
+  size_t pos, len;
+  char buf[2048] __attribute__((aligned(8)));
+};
+
+static inline void dir_reader_init(struct dir_reader *r, int fd) {
+  r->fd = fd;
+  r->pos = r->len = 0;
+}
+
+/* The next entry (d_name, d_type), or NULL at the end (errno 0) or on an error (errno set). */
+struct dirent64 *dir_reader_next(struct dir_reader *r);
 
 /* asprintf that returns NULL on failure instead of an undefined pointer. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,6 +2,7 @@
  * since Linux 5.0) and blkio.throttle.*; v2: io.bfq.weight with the same 1..1000 scale when BFQ
  * is there, else io.weight converted from [10, 1000] to [1, 10000] as runc does, and io.max. */
 #include "lib/cgroups/internal.h"
+#include "oci/format.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +32,7 @@ int cg_validate_blkio(const struct oci_block_io *b, struct skiff_error *err) {
   for (size_t i = 0; i < b->n_weight_device; i++) {
     const struct oci_weight_device *d = &b->weight_device[i];
     char field[64];
-    snprintf(field, sizeof field, F ".weightDevice[%zu]", i);
+    format_string(field, sizeof field, F ".weightDevice[%zu]", i);
     if (!d->has_weight && !d->has_leaf_weight)
       return skiff_fail(err, EINVAL, "%s: needs weight or leafWeight", field);
     if (d->major < 0 || d->minor < 0)
@@ -51,7 +52,7 @@ int cg_validate_blkio(const struct oci_block_io *b, struct skiff_error *err) {
 static int set_device(int fd, const char *file, int64_t major, int64_t minor, const char *value,
                       const char *field, struct skiff_error *err) {
   char line[96];
-  snprintf(line, sizeof line, "%" PRId64 ":%" PRId64 " %s", major, minor, value);
+  format_string(line, sizeof line, "%" PRId64 ":%" PRId64 " %s", major, minor, value);
   return cg_set(fd, file, line, field, err);
 }
 
@@ -93,11 +94,11 @@ static int apply_v1(int fd, const struct oci_block_io *b, struct skiff_error *er
   for (size_t i = 0; i < b->n_weight_device; i++) {
     const struct oci_weight_device *d = &b->weight_device[i];
     char field[64], v[16];
-    snprintf(field, sizeof field, F ".weightDevice[%zu]", i);
-    snprintf(v, sizeof v, "%u", d->weight);
+    format_string(field, sizeof field, F ".weightDevice[%zu]", i);
+    format_string(v, sizeof v, "%u", d->weight);
     if (d->has_weight && set_device(fd, weight_dev, d->major, d->minor, v, field, err) < 0)
       return -1;
-    snprintf(v, sizeof v, "%u", d->leaf_weight);
+    format_string(v, sizeof v, "%u", d->leaf_weight);
     if (d->has_leaf_weight &&
         set_device(fd, "blkio.leaf_weight_device", d->major, d->minor, v, field, err) < 0)
       return -1;
@@ -106,8 +107,8 @@ static int apply_v1(int fd, const struct oci_block_io *b, struct skiff_error *er
     const struct oci_throttle_list *l = (const void *)((const char *)b + throttles[k].offset);
     for (size_t i = 0; i < l->n; i++) {
       char field[80], v[24];
-      snprintf(field, sizeof field, F ".%s[%zu]", throttles[k].name, i);
-      snprintf(v, sizeof v, "%" PRIu64, l->v[i].rate);
+      format_string(field, sizeof field, F ".%s[%zu]", throttles[k].name, i);
+      format_string(v, sizeof v, "%" PRIu64, l->v[i].rate);
       if (set_device(fd, throttles[k].v1_file, l->v[i].major, l->v[i].minor, v, field, err) < 0)
         return -1;
     }
@@ -138,11 +139,11 @@ static int apply_v2(int fd, const struct oci_block_io *b, struct skiff_error *er
   for (size_t i = 0; i < b->n_weight_device; i++) {
     const struct oci_weight_device *d = &b->weight_device[i];
     char field[64], v[24];
-    snprintf(field, sizeof field, F ".weightDevice[%zu]", i);
+    format_string(field, sizeof field, F ".weightDevice[%zu]", i);
     if (!d->weight) /* 0 drops the device's own weight, as on v1 */
-      snprintf(v, sizeof v, "default");
+      format_string(v, sizeof v, "default");
     else
-      snprintf(v, sizeof v, "%" PRIu64, bfq ? d->weight : io_weight(d->weight));
+      format_string(v, sizeof v, "%" PRIu64, bfq ? d->weight : io_weight(d->weight));
     if (set_device(fd, file, d->major, d->minor, v, field, err) < 0)
       return -1;
   }
@@ -150,11 +151,11 @@ static int apply_v2(int fd, const struct oci_block_io *b, struct skiff_error *er
     const struct oci_throttle_list *l = (const void *)((const char *)b + throttles[k].offset);
     for (size_t i = 0; i < l->n; i++) {
       char field[80], v[40];
-      snprintf(field, sizeof field, F ".%s[%zu]", throttles[k].name, i);
+      format_string(field, sizeof field, F ".%s[%zu]", throttles[k].name, i);
       if (l->v[i].rate)
-        snprintf(v, sizeof v, "%s=%" PRIu64, throttles[k].v2_key, l->v[i].rate);
+        format_string(v, sizeof v, "%s=%" PRIu64, throttles[k].v2_key, l->v[i].rate);
       else
-        snprintf(v, sizeof v, "%s=max", throttles[k].v2_key);
+        format_string(v, sizeof v, "%s=max", throttles[k].v2_key);
       if (set_device(fd, "io.max", l->v[i].major, l->v[i].minor, v, field, err) < 0)
         return -1;
     }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 struct cgroup {
   struct cg_dirs dirs;                 /* leaf fds open */
@@ -61,8 +62,8 @@ static int resolve(const struct cg_hierarchy *h, const char *clean, bool absolut
     const char *slash = strrchr(h->own, '/');
     own_len = slash ? (size_t)(slash - h->own) : 0;
   }
-  int n = absolute || !own_len ? snprintf(out, size, "%s", clean)
-                               : snprintf(out, size, "%.*s/%s", (int)own_len, h->own, clean);
+  int n = absolute || !own_len ? format_string(out, size, "%s", clean)
+                               : format_string(out, size, "%.*s/%s", (int)own_len, h->own, clean);
   return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
@@ -133,22 +134,30 @@ static int make_dirs(struct cgroup *cg, const struct cg_layout *l, bool unified,
  * reclaimed from it): the v1 directories resolved but not made yet, '~' on those already there. */
 static char *planned_path(const struct cgroup *cg, const struct cg_layout *l) {
   struct cg_dirs plan = cg->dirs;
-  char paths[CG_MAX_HIERARCHIES][PATH_MAX];
+  size_t first = plan.n;
+  char *stored = NULL;
   for (size_t i = 0; i < l->n && plan.n < CG_MAX_HIERARCHIES; i++) {
     if (l->h[i].unified)
       continue;
+    char path[PATH_MAX];
+    if (resolve(&l->h[i], cg->clean, cg->absolute, path, sizeof path) < 0)
+      goto out;
     struct cg_dir *d = &plan.d[plan.n];
-    if (resolve(&l->h[i], cg->clean, cg->absolute, paths[plan.n], PATH_MAX) < 0)
-      return NULL;
-    char full[PATH_MAX * 2];
-    snprintf(full, sizeof full, "%s/%s", l->h[i].mount, paths[plan.n]);
     d->h = (int)i;
-    d->path = paths[plan.n];
-    d->keep = access(full, F_OK) == 0;
     d->fd = -1;
+    d->path = strdup(path);
+    if (!d->path)
+      goto out;
     plan.n++;
+    char full[PATH_MAX];
+    int n = format_string(full, sizeof full, "%s/%s", l->h[i].mount, path);
+    d->keep = n > 0 && (size_t)n < sizeof full && access(full, F_OK) == 0;
   }
-  return cg_dirs_format(&plan);
+  stored = cg_dirs_format(&plan);
+out:
+  for (size_t i = first; i < plan.n; i++)
+    free(plan.d[i].path);
+  return stored;
 }
 
 int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,

@@ -3,10 +3,12 @@
  * and crun use since 2025, which keeps the defaults equal (1024 -> 100) and the ends of both
  * ranges (2 -> 1, 262144 -> 10000): weight = ceil(10^((L^2 + 125 L) / 612 - 7/34)), L = log2(shares). */
 #include "lib/cgroups/internal.h"
+#include "lib/cgroups/cpu-weight.h"
+#include "oci/format.h"
+#include "oci/str.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,16 +69,6 @@ int cg_validate_cpu(const struct oci_cpu *c, struct skiff_error *err) {
   return 0;
 }
 
-static uint64_t shares_to_weight(uint64_t shares) {
-  if (shares <= 2)
-    return 1;
-  if (shares >= 262144)
-    return 10000;
-  double l = log2((double)shares);
-  double w = ceil(pow(10.0, (l * l + 125.0 * l - 126.0) / 612.0));
-  return w < 1 ? 1 : w > 10000 ? 10000 : (uint64_t)w;
-}
-
 int cg_apply_cpuset(const struct cg_target *t, const struct oci_cpu *c, struct skiff_error *err) {
   bool cpus = c->cpus && *c->cpus, mems = c->mems && *c->mems;
   int fd = t->fd[CG_CPUSET];
@@ -96,7 +88,7 @@ static int apply_v1(int fd, const struct oci_cpu *c, struct skiff_error *err) {
   bool period = c->has_period && c->period != 0, quota = c->has_quota && c->quota != 0;
   if (period) {
     char buf[32];
-    snprintf(buf, sizeof buf, "%" PRIu64, c->period);
+    format_string(buf, sizeof buf, "%" PRIu64, c->period);
     if (cg_write_str(fd, "cpu.cfs_period_us", buf) < 0) {
       /* a shorter period can clash with the current quota's ratio: set the quota first */
       if (errno != EINVAL || !quota)
@@ -138,17 +130,17 @@ static int apply_v2(const struct cg_target *t, int fd, const struct oci_cpu *c, 
     return skiff_fail(err, EOPNOTSUPP, F ".%s: realtime group scheduling is not supported on cgroup v2",
                       c->has_realtime_runtime && c->realtime_runtime ? "realtimeRuntime" : "realtimePeriod");
   if (c->has_shares && c->shares != 0 &&
-      cg_set_i64(fd, "cpu.weight", (int64_t)shares_to_weight(c->shares), F ".shares", err) < 0)
+      cg_set_i64(fd, "cpu.weight", (int64_t)cg_shares_to_weight(c->shares), F ".shares", err) < 0)
     return -1;
   bool period = c->has_period && c->period != 0, quota = c->has_quota && c->quota != 0;
   if (period || quota) {
     char cur[64] = "max", max[64];
     if (!quota && !t->fresh && cg_read(fd, "cpu.max", cur, sizeof cur) >= 0)
-      cur[strcspn(cur, " \n")] = '\0'; /* only the period changes: keep the quota */
-    int n = quota && c->quota > 0 ? snprintf(max, sizeof max, "%" PRId64, c->quota)
-                                  : snprintf(max, sizeof max, "%s", quota ? "max" : cur);
+      cur[str_cspan(cur, " \n")] = '\0'; /* only the period changes: keep the quota */
+    int n = quota && c->quota > 0 ? format_string(max, sizeof max, "%" PRId64, c->quota)
+                                  : format_string(max, sizeof max, "%s", quota ? "max" : cur);
     if (period)
-      snprintf(max + n, sizeof max - (size_t)n, " %" PRIu64, c->period);
+      format_string(max + n, sizeof max - (size_t)n, " %" PRIu64, c->period);
     if (cg_set(fd, "cpu.max", max, quota ? F ".quota" : F ".period", err) < 0)
       return -1;
   }

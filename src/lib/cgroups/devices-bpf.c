@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/str.h"
 
 /* struct bpf_cgroup_dev_ctx: access_type (type | access << 16), major, minor, all u32 */
 enum { R0 = 0, R1, R2, R3, R4, R5, R6 };
@@ -104,7 +105,7 @@ static int load(const struct program *p, struct skiff_error *err) {
   fd = (int)bpf(BPF_PROG_LOAD, &attr);
   if (fd >= 0)
     return fd;
-  log[strcspn(log, "\n")] = '\0';
+  log[str_cspan(log, "\n")] = '\0';
   return skiff_fail_errno(err, e, "linux.resources.devices: load the device filter (%zu instructions)%s%s",
                           p->n, log[0] ? ": " : "", log);
 }

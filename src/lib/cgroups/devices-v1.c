@@ -11,12 +11,13 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 static void number(char *out, size_t size, int64_t n) {
   if (n < 0)
-    snprintf(out, size, "*");
+    format_string(out, size, "*");
   else
-    snprintf(out, size, "%" PRId64, n);
+    format_string(out, size, "%" PRId64, n);
 }
 
 /* Each write to devices.allow/deny is one rule: the two files stay open for the whole list. */
@@ -44,9 +45,9 @@ int cg_devices_v1_apply(int dirfd, const struct cg_dev_rules *rules, struct skif
     for (int k = 0; k < 2; k++) {
       char type = r->type == 'a' ? (k ? 'c' : 'b') : r->type;
       if (reset)
-        snprintf(line, sizeof line, "a");
+        format_string(line, sizeof line, "a");
       else
-        snprintf(line, sizeof line, "%c %s:%s %s", type, major, minor, access);
+        format_string(line, sizeof line, "%c %s:%s %s", type, major, minor, access);
       if (write(*fd, line, strlen(line)) < 0)
         return skiff_fail_errno(err, errno, "linux.resources.devices: write %s \"%s\"", file, line);
       if (reset || r->type != 'a')

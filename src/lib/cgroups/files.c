@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/utils.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 int cg_write(int dirfd, const char *file, const char *buf, size_t len) {
   cleanup_close int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -145,7 +147,7 @@ int cg_set(int dirfd, const char *file, const char *value, const char *field, st
 
 int cg_set_i64(int dirfd, const char *file, int64_t v, const char *field, struct skiff_error *err) {
   char buf[32];
-  snprintf(buf, sizeof buf, "%" PRId64, v);
+  format_string(buf, sizeof buf, "%" PRId64, v);
   return cg_set(dirfd, file, buf, field, err);
 }
 
@@ -173,16 +175,13 @@ static int rmdir_retry(int dirfd, const char *name) {
 static int rmdir_children(int dirfd, int depth, struct skiff_error *err) {
   if (depth > 64)
     return skiff_fail(err, ELOOP, "cgroup tree too deep");
-  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "open cgroup directory");
-  cleanup_closedir DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
-    return skiff_fail_errno(err, errno, "read cgroup directory");
-  }
-  struct dirent *de;
-  while ((de = readdir(d))) {
+  struct dir_reader d;
+  dir_reader_init(&d, fd);
+  struct dirent64 *de;
+  while ((de = dir_reader_next(&d))) {
     if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
     cleanup_close int child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -196,6 +195,8 @@ static int rmdir_children(int dirfd, int depth, struct skiff_error *err) {
     if (rmdir_retry(dirfd, de->d_name) < 0)
       return skiff_fail_errno(err, errno, "rmdir cgroup %s", de->d_name);
   }
+  if (errno)
+    return skiff_fail_errno(err, errno, "read cgroup directory");
   return 0;
 }
 

@@ -2,6 +2,8 @@
  * reservation limit next to it where the kernel has one (the spec limits reservations when it
  * can). A size the kernel has no file for is named in the error. */
 #include "lib/cgroups/internal.h"
+#include "oci/format.h"
+#include "oci/str.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,7 +13,7 @@
 #define F "linux.resources.hugepageLimits"
 
 static bool valid_page_size(const char *s) {
-  size_t digits = strspn(s, "0123456789");
+  size_t digits = str_span(s, "0123456789");
   if (!digits || digits > 9)
     return false;
   const char *unit = s + digits;
@@ -38,10 +40,10 @@ int cg_apply_hugetlb(const struct cg_target *t, const struct oci_resources *res,
   for (size_t i = 0; i < res->n_hugepage_limits; i++) {
     const struct oci_hugepage_limit *h = &res->hugepage_limits[i];
     char file[64], rsvd[64], value[32], field[64];
-    snprintf(file, sizeof file, "hugetlb.%s.%s", h->page_size, v2 ? "max" : "limit_in_bytes");
-    snprintf(rsvd, sizeof rsvd, "hugetlb.%s.rsvd.%s", h->page_size, v2 ? "max" : "limit_in_bytes");
-    snprintf(value, sizeof value, "%" PRIu64, h->limit);
-    snprintf(field, sizeof field, F "[%zu].limit", i);
+    format_string(file, sizeof file, "hugetlb.%s.%s", h->page_size, v2 ? "max" : "limit_in_bytes");
+    format_string(rsvd, sizeof rsvd, "hugetlb.%s.rsvd.%s", h->page_size, v2 ? "max" : "limit_in_bytes");
+    format_string(value, sizeof value, "%" PRIu64, h->limit);
+    format_string(field, sizeof field, F "[%zu].limit", i);
     if (!cg_exists(fd, file))
       return skiff_fail(err, EINVAL, F "[%zu].pageSize: page size \"%s\" not supported on this host", i,
                         h->page_size);

@@ -11,6 +11,8 @@
 
 #include "lib/mountinfo.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
+#include "oci/str.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -53,7 +55,7 @@ unsigned cg_v2_parse_controllers(const char *list) {
   while (*p) {
     while (*p == ' ' || *p == '\n')
       p++;
-    size_t len = strcspn(p, " \n");
+    size_t len = str_cspan(p, " \n");
     if (!len)
       break;
     int c = find_name(v2_names, p, len);
@@ -69,7 +71,7 @@ static unsigned parse_v1_list(const char *list, char *name, size_t name_size) {
   unsigned mask = 0;
   name[0] = '\0';
   for (const char *p = list; *p;) {
-    size_t len = strcspn(p, ",");
+    size_t len = str_cspan(p, ",");
     int c = find_name(v1_names, p, len);
     if (c >= 0)
       mask |= CG_BIT(c);
@@ -99,7 +101,7 @@ static void hierarchy_name(struct cg_hierarchy *h, const char *named) {
     len += l;
   }
   if (!len && named)
-    snprintf(h->name, sizeof h->name, "%s", named);
+    format_string(h->name, sizeof h->name, "%s", named);
 }
 
 static int add_hierarchy(const char *mount, const char *root, unsigned controllers, const char *named,

@@ -3,6 +3,7 @@
  * the order of the two writes on update. As runc, 0 means "not set" for the byte limits, and
  * the deprecated kernel limit is ignored (kernels since 6.x ignore it themselves). */
 #include "lib/cgroups/internal.h"
+#include "oci/format.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -117,7 +118,7 @@ static int no_v2(const char *field, struct skiff_error *err) {
 static int v2_swap_value(const struct cg_target *t, int fd, const struct oci_memory *m, char *out,
                          size_t size, struct skiff_error *err) {
   if (m->swap == -1) {
-    snprintf(out, size, "max");
+    format_string(out, size, "max");
     return 0;
   }
   int64_t limit = m->has_limit ? m->limit : 0;
@@ -131,7 +132,7 @@ static int v2_swap_value(const struct cg_target *t, int fd, const struct oci_mem
     return skiff_fail(err, EINVAL, F ".swap: a memory+swap limit needs a memory limit");
   if (m->swap < limit)
     return skiff_fail(err, EINVAL, F ".swap: %" PRId64 " is below the memory limit %" PRId64, m->swap, limit);
-  snprintf(out, size, "%" PRId64, m->swap - limit);
+  format_string(out, size, "%" PRId64, m->swap - limit);
   return 0;
 }
 
@@ -148,7 +149,7 @@ static int apply_v2(const struct cg_target *t, int fd, const struct oci_memory *
   if (m->has_swap && m->swap != 0 && v2_swap_value(t, fd, m, swap, sizeof swap, err) < 0)
     return -1;
   if (!swap[0] && m->has_limit && m->limit == -1 && !m->has_swap)
-    snprintf(swap, sizeof swap, "max");
+    format_string(swap, sizeof swap, "max");
   if (m->has_limit && m->limit != 0 && cg_set_max(fd, "memory.max", m->limit, F ".limit", err) < 0)
     return -1;
   if (swap[0] && !cg_exists(fd, "memory.swap.max")) {

@@ -1,6 +1,7 @@
 /* linux.resources.network and rdma. net_cls and net_prio exist on v1 only; a config that asks
  * for them where they are not mounted fails rather than running unlimited. */
 #include "lib/cgroups/internal.h"
+#include "oci/format.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,8 +26,9 @@ int cg_apply_network(const struct cg_target *t, const struct oci_resources *res,
     return unavailable(t, "linux.resources.network", "net_prio", err);
   for (size_t i = 0; i < res->n_net_priorities; i++) {
     char line[64], field[64];
-    snprintf(line, sizeof line, "%s %" PRIu32, res->net_priorities[i].name, res->net_priorities[i].priority);
-    snprintf(field, sizeof field, "linux.resources.network.priorities[%zu]", i);
+    format_string(line, sizeof line, "%s %" PRIu32, res->net_priorities[i].name,
+                  res->net_priorities[i].priority);
+    format_string(field, sizeof field, "linux.resources.network.priorities[%zu]", i);
     if (cg_set(t->fd[CG_NET_PRIO], "net_prio.ifpriomap", line, field, err) < 0)
       return -1;
   }
@@ -41,12 +43,12 @@ int cg_apply_rdma(const struct cg_target *t, const struct oci_resources *res, st
   for (size_t i = 0; i < res->n_rdma; i++) {
     const struct oci_rdma *r = &res->rdma[i];
     char line[160], field[96];
-    int n = snprintf(line, sizeof line, "%s", r->device);
+    int n = format_string(line, sizeof line, "%s", r->device);
     if (r->has_hca_handles)
-      n += snprintf(line + n, sizeof line - (size_t)n, " hca_handle=%" PRIu32, r->hca_handles);
+      n += format_string(line + n, sizeof line - (size_t)n, " hca_handle=%" PRIu32, r->hca_handles);
     if (r->has_hca_objects)
-      snprintf(line + n, sizeof line - (size_t)n, " hca_object=%" PRIu32, r->hca_objects);
-    snprintf(field, sizeof field, "linux.resources.rdma.%s", r->device);
+      format_string(line + n, sizeof line - (size_t)n, " hca_object=%" PRIu32, r->hca_objects);
+    format_string(field, sizeof field, "linux.resources.rdma.%s", r->device);
     if (cg_set(t->fd[CG_RDMA], "rdma.max", line, field, err) < 0)
       return -1;
   }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 struct cgroup_oom_watch {
   int fd;    /* eventfd (v1) or inotify fd (v2): poll for POLLIN */
@@ -44,7 +45,7 @@ int cgroup_oom_watch_open(const char *path, struct cgroup_oom_watch **out, struc
   if (v2) {
     w->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d/memory.events", dirfd);
+    format_string(proc, sizeof proc, "/proc/self/fd/%d/memory.events", dirfd);
     if (w->fd < 0 || inotify_add_watch(w->fd, proc, IN_MODIFY) < 0) {
       skiff_fail_errno(err, errno, "watch memory.events");
       goto fail;
@@ -54,7 +55,7 @@ int cgroup_oom_watch_open(const char *path, struct cgroup_oom_watch **out, struc
     w->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     cleanup_close int control = openat(dirfd, "memory.oom_control", O_RDONLY | O_CLOEXEC);
     char line[64];
-    int n = snprintf(line, sizeof line, "%d %d", w->fd, control);
+    int n = format_string(line, sizeof line, "%d %d", w->fd, control);
     if (w->fd < 0 || control < 0 || cg_write(dirfd, "cgroup.event_control", line, (size_t)n) < 0) {
       skiff_fail_errno(err, errno, "register for memory.oom_control");
       goto fail;

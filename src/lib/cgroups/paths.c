@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
+#include "oci/str.h"
 
 int cg_clean_path(const char *in, char *out, size_t size) {
   size_t len = 0;
@@ -20,7 +22,7 @@ int cg_clean_path(const char *in, char *out, size_t size) {
   while (*p) {
     while (*p == '/')
       p++;
-    size_t cl = strcspn(p, "/");
+    size_t cl = str_cspan(p, "/");
     if (!cl)
       break;
     if (cl == 1 && p[0] == '.') {
@@ -89,7 +91,7 @@ int cg_dirs_parse(const char *stored, struct cg_dirs *dirs, struct skiff_error *
     return 0;
   }
   for (const char *p = stored; *p;) {
-    size_t ll = strcspn(p, "\n");
+    size_t ll = str_cspan(p, "\n");
     bool keep = *p == '~';
     const char *name = p + (keep ? 1 : 0);
     const char *colon = memchr(name, ':', ll - (size_t)(name - p));
@@ -127,21 +129,21 @@ char *cg_dirs_format(const struct cg_dirs *dirs) {
   if (!s)
     return NULL;
   if (uniform && dirs->n) {
-    snprintf(s, cap, "%s/%s", dirs->d[0].keep ? "~" : "", dirs->d[0].path);
+    format_string(s, cap, "%s/%s", dirs->d[0].keep ? "~" : "", dirs->d[0].path);
     return s;
   }
   size_t len = 0;
   s[0] = '\0';
   for (size_t i = 0; i < dirs->n; i++)
-    len += (size_t)snprintf(s + len, cap - len, "%s%s%s:/%s", i ? "\n" : "", dirs->d[i].keep ? "~" : "",
-                            l->h[dirs->d[i].h].name, dirs->d[i].path);
+    len += (size_t)format_string(s + len, cap - len, "%s%s%s:/%s", i ? "\n" : "", dirs->d[i].keep ? "~" : "",
+                                 l->h[dirs->d[i].h].name, dirs->d[i].path);
   return s;
 }
 
 int cg_dir_open(const struct cg_dir *d) {
   const struct cg_layout *l = cg_layout_get(&(struct skiff_error){0});
   char path[PATH_MAX];
-  if (!l || snprintf(path, sizeof path, "%s/%s", l->h[d->h].mount, d->path) >= (int)sizeof path) {
+  if (!l || format_string(path, sizeof path, "%s/%s", l->h[d->h].mount, d->path) >= (int)sizeof path) {
     errno = ENAMETOOLONG;
     return -1;
   }

@@ -17,6 +17,7 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/cgroups/internal.h"
 #include "oci/cleanup.h"
+#include "oci/format.h"
 
 void cgroup_placement_init(struct cgroup_placement *p) {
   p->cgroup2_fd = -1;
@@ -90,7 +91,7 @@ static bool sub_applies(const struct cg_hierarchy *h, const char *sub, const cha
   if (!colon)
     return true;
   char list[256];
-  snprintf(list, sizeof list, "%.*s", (int)(colon - sub), sub);
+  format_string(list, sizeof list, "%.*s", (int)(colon - sub), sub);
   if (!h->name[0]) /* the unified hierarchy: a named controller it actually has */
     return (cg_v2_parse_controllers(list) & h->controllers) != 0;
   for (char *save, *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {

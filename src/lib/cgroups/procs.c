@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/utils.h"
 #include "oci/cleanup.h"
+#include "oci/str.h"
 
 struct pid_list {
   pid_t *v;
@@ -38,20 +40,17 @@ static int collect(int dirfd, struct pid_list *l, int depth, struct skiff_error 
       l->cap = nc;
     }
     l->v[l->n++] = (pid_t)pid;
-    p = end + strspn(end, "\n");
+    p = end + str_span(end, "\n");
   }
   if (depth > 64)
     return 0;
-  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "open cgroup");
-  cleanup_closedir DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
-    return skiff_fail_errno(err, errno, "open cgroup");
-  }
-  struct dirent *de;
-  while ((de = readdir(d))) {
+  struct dir_reader d;
+  dir_reader_init(&d, fd);
+  struct dirent64 *de;
+  while ((de = dir_reader_next(&d))) {
     if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
     cleanup_close int child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -62,6 +61,8 @@ static int collect(int dirfd, struct pid_list *l, int depth, struct skiff_error 
     if (collect(child, l, depth + 1, err) < 0)
       return -1;
   }
+  if (errno)
+    return skiff_fail_errno(err, errno, "read cgroup");
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/str.h"
 
 void cg_target_build(struct cg_target *t, const struct cg_layout *l, const struct cg_dirs *dirs,
                      unsigned leaf_v2, bool fresh) {
@@ -72,14 +73,14 @@ static int validate_rest(const struct oci_resources *res, struct skiff_error *er
                       res->pids_limit);
   for (size_t i = 0; i < res->n_net_priorities; i++) {
     const char *n = res->net_priorities[i].name;
-    if (!n || !*n || n[strcspn(n, " \t\n/")])
+    if (!n || !*n || n[str_cspan(n, " \t\n/")])
       return skiff_fail(err, EINVAL,
                         "linux.resources.network.priorities[%zu].name: invalid interface name \"%s\"", i,
                         n ? n : "");
   }
   for (size_t i = 0; i < res->n_rdma; i++) {
     const struct oci_rdma *r = &res->rdma[i];
-    if (!r->device || !*r->device || r->device[strcspn(r->device, " \t\n")])
+    if (!r->device || !*r->device || r->device[str_cspan(r->device, " \t\n")])
       return skiff_fail(err, EINVAL, "linux.resources.rdma: invalid device name \"%s\"",
                         r->device ? r->device : "");
     if (!r->has_hca_handles && !r->has_hca_objects)

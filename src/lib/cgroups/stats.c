@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
+#include "oci/str.h"
 
 struct out {
   char *buf;
@@ -27,7 +29,7 @@ static void put(struct out *o, const char *fmt, ...) {
   for (int tries = 0; tries < 2 && !o->failed; tries++) {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+    int n = format_string_va(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
     va_end(ap);
     if (n < 0) {
       o->failed = true;
@@ -96,7 +98,7 @@ static void u64_list(struct out *o, const char *k, const char *text) {
       key(o, k), put(o, "[");
     put(o, "%s%llu", first ? "" : ",", v);
     first = false;
-    p = end + strspn(end, " \n");
+    p = end + str_span(end, " \n");
   }
   if (!first)
     put(o, "]");
@@ -181,7 +183,7 @@ static void cpuset(struct out *o, int fd, bool v2) {
   cpu_list(o, "cpus", fd, v2 ? "cpuset.cpus.effective" : "cpuset.cpus");
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
     char file[64];
-    snprintf(file, sizeof file, "cpuset.%s", flags[i]);
+    format_string(file, sizeof file, "cpuset.%s", flags[i]);
     if (i == 1)
       cpu_list(o, "mems", fd, v2 ? "cpuset.mems.effective" : "cpuset.mems");
     u64(o, flags[i], v2 ? 0 : rd(fd, file));
@@ -360,21 +362,21 @@ static void hugetlb(struct out *o, int fd, bool v2) {
       continue;
     char size[32], file[96];
     if (kb % (1024 * 1024) == 0)
-      snprintf(size, sizeof size, "%luGB", kb / (1024 * 1024));
+      format_string(size, sizeof size, "%luGB", kb / (1024 * 1024));
     else if (kb % 1024 == 0)
-      snprintf(size, sizeof size, "%luMB", kb / 1024);
+      format_string(size, sizeof size, "%luMB", kb / 1024);
     else
-      snprintf(size, sizeof size, "%luKB", kb);
+      format_string(size, sizeof size, "%luKB", kb);
     open_obj(o, size);
-    snprintf(file, sizeof file, "hugetlb.%s.%s", size, v2 ? "current" : "usage_in_bytes");
+    format_string(file, sizeof file, "hugetlb.%s.%s", size, v2 ? "current" : "usage_in_bytes");
     u64_nz(o, "usage", rd(fd, file));
     if (!v2) {
-      snprintf(file, sizeof file, "hugetlb.%s.max_usage_in_bytes", size);
+      format_string(file, sizeof file, "hugetlb.%s.max_usage_in_bytes", size);
       u64_nz(o, "max", rd(fd, file));
-      snprintf(file, sizeof file, "hugetlb.%s.failcnt", size);
+      format_string(file, sizeof file, "hugetlb.%s.failcnt", size);
       u64(o, "failcnt", rd(fd, file));
     } else {
-      snprintf(file, sizeof file, "hugetlb.%s.events", size);
+      format_string(file, sizeof file, "hugetlb.%s.events", size);
       u64(o, "failcnt", rd_key(fd, file, "max"));
     }
     close_obj(o);

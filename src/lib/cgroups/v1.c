@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
+#include "oci/str.h"
 
 size_t cg_path_depth(const char *path) {
   size_t n = 0;
@@ -39,7 +41,7 @@ void cg_path_prefix(const char *path, size_t depth, char *out, size_t size) {
 int cg_v1_make(const char *mount, const char *path, size_t *existing, struct skiff_error *err) {
   size_t depth = cg_path_depth(path);
   char full[PATH_MAX];
-  if (snprintf(full, sizeof full, "%s/%s", mount, path) >= (int)sizeof full)
+  if (format_string(full, sizeof full, "%s/%s", mount, path) >= (int)sizeof full)
     return skiff_fail(err, ENAMETOOLONG, "cgroup path %s", path);
   *existing = depth;
   if (depth) {
@@ -71,7 +73,7 @@ int cg_v1_make(const char *mount, const char *path, size_t *existing, struct ski
 }
 
 static bool blank(const char *s) {
-  return s[strspn(s, " \n")] == '\0';
+  return s[str_span(s, " \n")] == '\0';
 }
 
 int cg_v1_cpuset_fill(int mountfd, const char *path, size_t existing, bool leaf_cpus, bool leaf_mems,

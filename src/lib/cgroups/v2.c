@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "oci/cleanup.h"
+#include "oci/format.h"
+#include "oci/str.h"
 
 static bool has_word(const char *list, const char *w, size_t wl) {
   for (const char *p = list; *p;) {
-    p += strspn(p, " \n");
-    size_t l = strcspn(p, " \n");
+    p += str_span(p, " \n");
+    size_t l = str_cspan(p, " \n");
     if (l == wl && !strncmp(p, w, wl))
       return true;
     p += l;
@@ -34,8 +36,8 @@ static void enable_controllers(int levelfd, unsigned wanted) {
     return;
   size_t len = 0;
   for (const char *p = avail; *p;) {
-    p += strspn(p, " \n");
-    size_t l = strcspn(p, " \n");
+    p += str_span(p, " \n");
+    size_t l = str_cspan(p, " \n");
     if (!l)
       break;
     char name[64];
@@ -45,7 +47,7 @@ static void enable_controllers(int levelfd, unsigned wanted) {
       unsigned bit = cg_v2_parse_controllers(name);
       bool want = wanted == ~0u || (bit & wanted);
       if (want && !has_word(enabled, p, l) && len + l + 3 < sizeof req)
-        len += (size_t)snprintf(req + len, sizeof req - len, "%s+%s", len ? " " : "", name);
+        len += (size_t)format_string(req + len, sizeof req - len, "%s+%s", len ? " " : "", name);
     }
     p += l;
   }
@@ -75,7 +77,7 @@ int cg_v2_make(const char *mount, const char *path, unsigned wanted, bool create
       return skiff_fail_errno(err, errno, "open cgroup2 root");
     const char *p = path;
     for (size_t k = 1; k <= depth; k++) {
-      size_t cl = strcspn(p, "/");
+      size_t cl = str_cspan(p, "/");
       char comp[NAME_MAX + 1];
       if (cl > NAME_MAX) {
         close(fd);
@@ -115,14 +117,14 @@ int cg_apply_unified(const struct cg_target *t, const struct oci_resources *res,
   for (size_t i = 0; i < res->n_unified; i++) {
     const char *key = res->unified[i].key, *value = res->unified[i].value;
     char field[300];
-    snprintf(field, sizeof field, "linux.resources.unified.%s", key);
+    format_string(field, sizeof field, "linux.resources.unified.%s", key);
     if (!*key || strchr(key, '/') || !strcmp(key, ".") || !strcmp(key, ".."))
       return skiff_fail(err, EINVAL, "%s: not a cgroup file name", field);
     if (t->unified_fd < 0)
       return skiff_fail(err, EOPNOTSUPP, "%s: cgroup v2 is not available on this host (cgroup v1)", field);
-    size_t pl = strcspn(key, ".");
+    size_t pl = str_cspan(key, ".");
     char prefix[64];
-    snprintf(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
+    format_string(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
     unsigned bit = cg_v2_parse_controllers(prefix);
     if (bit) {
       int c = __builtin_ctz(bit);
@@ -146,8 +148,8 @@ unsigned cg_unified_controllers(const struct oci_resources *res) {
   for (size_t i = 0; i < res->n_unified; i++) {
     char prefix[64];
     const char *key = res->unified[i].key;
-    size_t pl = strcspn(key, ".");
-    snprintf(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
+    size_t pl = str_cspan(key, ".");
+    format_string(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
     mask |= cg_v2_parse_controllers(prefix);
   }
   return mask;
