@@ -1,60 +1,53 @@
-/* One rtnetlink request on a raw socket: a library for it would cost every run its mapping. */
 #include "lib/netlink.h"
 
 #include <errno.h>
+#include <libmnl/libmnl.h>
 #include <linux/if.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "oci/cleanup.h"
-
 #define LOOPBACK_IFINDEX 1
 
+static void close_mnl_socket(struct mnl_socket **nl) {
+  if (*nl) {
+    int saved = errno;
+    mnl_socket_close(*nl);
+    errno = saved;
+  }
+}
+
 int netlink_loopback_up(struct skiff_error *err) {
-  cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0)
+  /* Big enough for the ack: an nlmsgerr echoing our request's header. */
+  char buf[1024] __attribute__((aligned(NLMSG_ALIGNTO)));
+  __attribute__((cleanup(close_mnl_socket))) struct mnl_socket *nl =
+      mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+  if (!nl)
     return skiff_fail_errno(err, errno, "bring up lo: netlink socket");
 
+  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
   const uint32_t seq = 1;
-  struct {
-    struct nlmsghdr hdr;
-    struct ifinfomsg ifm;
-  } req = {
-      .hdr = {.nlmsg_len = NLMSG_LENGTH(sizeof req.ifm),
-              .nlmsg_type = RTM_NEWLINK,
-              .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
-              .nlmsg_seq = seq},
-      .ifm = {.ifi_family = AF_UNSPEC,
-              .ifi_index = LOOPBACK_IFINDEX,
-              .ifi_flags = IFF_UP,
-              .ifi_change = IFF_UP},
-  };
-  /* No bind: the kernel assigns the port on send; the sockaddr sends to the kernel (port 0). */
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(fd, &req, req.hdr.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
-    return skiff_fail_errno(err, errno, "bring up lo: netlink send");
+  nlh->nlmsg_seq = seq;
+  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+  ifm->ifi_family = AF_UNSPEC;
+  ifm->ifi_index = LOOPBACK_IFINDEX;
+  ifm->ifi_flags = IFF_UP;
+  ifm->ifi_change = IFF_UP;
 
-  /* Big enough for the ack: an nlmsgerr echoing our request's header. */
-  char buf[256] __attribute__((aligned(NLMSG_ALIGNTO)));
+  /* No bind: the kernel assigns the port on send, and its replies come from port 0, which
+   * mnl_cb_run accepts when given portid 0. */
+  if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+    return skiff_fail_errno(err, errno, "bring up lo: netlink send");
   for (;;) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
+    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+    if (n < 0)
       return skiff_fail_errno(err, errno, "bring up lo: netlink receive");
-    }
-    size_t len = (size_t)n;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
-        continue;
-      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-        return skiff_fail(err, EPROTO, "bring up lo: short netlink ack");
-      const struct nlmsgerr *e = NLMSG_DATA(h);
-      if (e->error != 0)
-        return skiff_fail_errno(err, -e->error, "bring up lo");
+    int rc = mnl_cb_run(buf, n, seq, 0, NULL, NULL);
+    if (rc < 0)
+      return skiff_fail_errno(err, errno, "bring up lo");
+    if (rc == MNL_CB_STOP)
       return 0;
-    }
   }
 }
