@@ -52,7 +52,7 @@ features() {
   runc_lacks "the runtime-spec 1.2 features (intelRdt, mountExtensions, knownFlags)"
   features '
     (.linux | has("intelRdt") and has("mountExtensions"))
-    and .linux.cgroup == {v1: true, v2: true, systemd: false, systemdUser: false, rdma: true}
+    and .linux.cgroup == {v1: true, v2: true, systemd: true, systemdUser: true, rdma: true}
     and .linux.seccomp.enabled
     and (.linux.seccomp | has("knownFlags") and has("supportedFlags"))
     and (.linux.seccomp.supportedFlags - .linux.seccomp.knownFlags) == []
