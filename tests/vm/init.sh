@@ -4,7 +4,10 @@
 #      with fresh /proc /sys /dev /run /tmp and cgroup2, and switches to it with busybox init as pid 1
 #      (a real init reaps the orphans that containers leave);
 #   2. (busybox init's sysinit action) enables every controller, runs the bats files, leaves the TAP
-#      stream and bats' exit status in the host's output directory, and powers off.
+#      stream and bats' exit status in the host's output directory, and powers off; or, when there are
+#      systemd bats files, has busybox init exec systemd (its restart action, on SIGQUIT) with a default
+#      target whose one service is
+#   3. runs the systemd bats files with systemd as PID 1, appends their TAP stream, and powers off.
 out=/run/skiff-vm
 
 stage1() {
@@ -46,6 +49,7 @@ stage1() {
   done
   cp /init $r/run/skiff-vm-init
   echo "::sysinit:/bin/busybox sh /run/skiff-vm-init stage2" >$r/etc/inittab
+  [ -n "$VM_SYSTEMD_FILES" ] && echo "::restart:/lib/systemd/systemd" >>$r/etc/inittab
   exec switch_root $r /bin/busybox init
 }
 
@@ -65,11 +69,47 @@ stage2() {
   cd "$VM_BUILD_DIR" &&
     SKIFF_BINARY=$VM_SKIFF SKIFF_BUILDDIR=$VM_BUILD_DIR bats --tap $VM_BATS_FLAGS $VM_FILES >$out/tap 2>&1
   echo $? >$out/status
+  if [ -n "$VM_SYSTEMD_FILES" ] && [ -x /lib/systemd/systemd ]; then
+    boot_systemd && exit 0
+    echo "vm: cannot boot systemd" >>$out/tap
+    echo 1 >$out/status
+  fi
+  sync
+  poweroff -f
+}
+
+# The units that make systemd run stage3 and nothing else; then busybox init execs systemd once this
+# sysinit action has returned.
+boot_systemd() {
+  u=/etc/systemd/system
+  mkdir -p $u || return 1
+  printf '[Unit]\nDescription=skiff VM tests\nWants=skiff-vm-tests.service\n' >$u/skiff-vm.target
+  printf '[Unit]\nDescription=skiff systemd bats\nDefaultDependencies=no\nFailureAction=poweroff-force\n
+[Service]\nType=oneshot\nExecStart=/bin/busybox sh /run/skiff-vm-init stage3\n
+StandardOutput=file:%s/systemd.log\nStandardError=inherit\n' "$out" >$u/skiff-vm-tests.service
+  ln -sf skiff-vm.target $u/default.target || return 1
+  sync
+  kill -QUIT 1
+}
+
+stage3() {
+  # shellcheck source=/dev/null
+  . $out/env
+  export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp LANG=C.UTF-8
+  [ -n "$VM_FIXTURE" ] && export SKIFF_FIXTURE_DIR="$VM_FIXTURE"
+  info=$(cat $out/info)
+  echo "$info; then systemd $(systemctl --version | awk 'NR == 1 { print $2 }') as PID 1" >$out/info
+  # shellcheck disable=SC2086 # lists of words
+  cd "$VM_BUILD_DIR" &&
+    SKIFF_BINARY=$VM_SKIFF SKIFF_BUILDDIR=$VM_BUILD_DIR bats --tap $VM_BATS_FLAGS $VM_SYSTEMD_FILES >>$out/tap 2>&1
+  code=$?
+  [ "$(cat $out/status)" = 0 ] && echo $code >$out/status
   sync
   poweroff -f
 }
 
 case ${1-} in
 stage2) stage2 ;;
+stage3) stage3 ;;
 *) stage1 ;;
 esac

@@ -4,7 +4,9 @@
 #   tests/vm/run.sh [BUILD_DIR] [FILE.bats...]
 #
 # BUILD_DIR (default: the current directory) holds the skiff to test (or SKIFF_BINARY). The files default
-# to $SKIFF_VM_TESTS, else tests/bats/vm-smoke.bats and tests/bats/cgroups*.bats. The guest is Debian's
+# to $SKIFF_VM_TESTS, else tests/bats/vm-smoke.bats and tests/bats/cgroups*.bats; then the guest boots
+# systemd as PID 1 and runs $SKIFF_VM_SYSTEMD_TESTS (default without FILE arguments:
+# tests/bats/systemd.bats; empty: no systemd stage), in the same TAP stream. The guest is Debian's
 # linux-image-amd64 under qemu, booted from a busybox initramfs; its root is this host's root, shared
 # read-only over 9p under a tmpfs overlay, so skiff, bats, jq and busybox are the host's own. Prints one
 # TAP stream; a host without qemu or the kernel package gets one skipped test.
@@ -35,6 +37,18 @@ if [[ ${#files[@]} -eq 0 ]]; then
     files=("$srcdir"/tests/bats/vm-smoke.bats "$srcdir"/tests/bats/cgroups*.bats)
   fi
 fi
+systemd_files=()
+if [[ -n ${SKIFF_VM_SYSTEMD_TESTS+set} ]]; then
+  # shellcheck disable=SC2206 # a list of globs, relative to the source tree
+  systemd_files=(${SKIFF_VM_SYSTEMD_TESTS})
+elif [[ $# -eq 0 ]]; then
+  systemd_files=("$srcdir"/tests/bats/systemd.bats)
+fi
+for i in "${!systemd_files[@]}"; do
+  f=${systemd_files[i]}
+  [[ $f == /* || -e $f ]] || f=$srcdir/$f
+  [[ -e $f ]] && systemd_files[i]=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+done
 for i in "${!files[@]}"; do
   f=${files[i]}
   [[ $f == /* || -e $f ]] || f=$srcdir/$f
@@ -116,9 +130,10 @@ fi
 {
   printf "VM_SKIFF='%s'\nVM_BUILD_DIR='%s'\nVM_FILES='%s'\nVM_BATS_FLAGS='%s'\nVM_FIXTURE='%s'\n" \
     "$skiff" "$build_dir" "${files[*]}" "${BATS_FLAGS-}" "$fixture"
+  printf "VM_SYSTEMD_FILES='%s'\n" "${systemd_files[*]}"
   # directories the guest's fresh /tmp and /run would hide: mounted back from the host
   printf "VM_BINDS='%s'\n" "$(printf '%s\n' "$build_dir" "$srcdir" "$(dirname "$skiff")" \
-    "${files[@]%/*}" "$fixture" | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
+    "${files[@]%/*}" "${systemd_files[@]%/*}" "$fixture" | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
 } >"$work/out/env"
 
 start=$(date +%s)

@@ -77,7 +77,7 @@ int cg_systemd_append_properties(sd_bus_message *m, const struct cg_systemd_unit
     r = sd_bus_message_append(m, "(sv)", "Slice", "s", u->slice);
   if (r >= 0 && !u->is_slice)
     r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid);
-  if (r >= 0)
+  if (r >= 0 && !u->is_slice) /* systemd delegates scopes and services, never slices */
     r = add_bool(m, "Delegate", 1);
   if (r >= 0)
     r = add_bool(m, "DefaultDependencies", 0);
