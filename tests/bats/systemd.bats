@@ -88,6 +88,12 @@ assert_unit_gone() {
     [[ $(<"$(unit_dir memory "$path")/memory.limit_in_bytes") == 33554432 ]] || fail "memory limit not written"
   fi
   [[ $(<"$(unit_dir pids "$path")/pids.max") == 42 ]] || fail "pids.max not written"
+  # the unit carries them: when systemd writes the unit's cgroup again (any property change makes it
+  # write them all, as a daemon-reload would), the same values
+  systemctl set-property --runtime "$unit" CPUAccounting=yes
+  [[ $(<"$(unit_dir pids "$path")/pids.max") == 42 ]] || fail "pids.max reset by systemd"
+  [[ $(<"$(unit_dir memory "$path")/$(v2_host && echo memory.max || echo memory.limit_in_bytes)") == 33554432 ]] ||
+    fail "the memory limit reset by systemd"
   run --separate-stderr skiff start "$ID"
   assert_success
   wait_for_status "$ID" stopped
@@ -159,4 +165,20 @@ assert_unit_gone() {
   assert_success
   assert_line --regexp ":/$path\$"
   assert_unit_gone "$unit" "$path"
+}
+
+@test "systemd: through the system bus daemon when one runs" {
+  requires systemd dbus-daemon
+  [[ -S /run/dbus/system_bus_socket ]] && skip "a bus daemon runs already: the other tests used it"
+  systemctl start dbus.socket dbus.service || fail "cannot start dbus"
+  defer systemctl stop dbus.service dbus.socket
+  [[ -S /run/dbus/system_bus_socket ]] || fail "dbus runs, without /run/dbus/system_bus_socket"
+  local unit="skiff-test-$ID.scope"
+  remove_namespace cgroup
+  update_config '.linux.cgroupsPath = "system.slice:skiff-test:" + $id' --arg id "$ID"
+  set_args cat /proc/self/cgroup
+  run --separate-stderr skiff run --bundle "$BUNDLE" "$ID" </dev/null
+  assert_success
+  assert_line --regexp ":/system.slice/$unit\$"
+  assert_unit_gone "$unit" "system.slice/$unit"
 }

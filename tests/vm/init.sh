@@ -88,6 +88,9 @@ boot_systemd() {
 [Service]\nType=oneshot\nExecStart=/bin/busybox sh /run/skiff-vm-init stage3\n
 StandardOutput=file:%s/systemd.log\nStandardError=inherit\n' "$out" >$u/skiff-vm-tests.service
   ln -sf skiff-vm.target $u/default.target || return 1
+  # a test that starts dbus pulls in sysinit.target, whose tmpfiles --remove would empty /tmp (the
+  # tests' own files) under the running tests
+  ln -sf /dev/null $u/systemd-tmpfiles-setup.service && ln -sf /dev/null $u/systemd-tmpfiles-clean.timer || return 1
   sync
   kill -QUIT 1
 }
