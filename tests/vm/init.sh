@@ -11,6 +11,17 @@
 #   3. runs the systemd bats files with systemd as PID 1, appends their TAP stream, and powers off.
 out=/run/skiff-vm
 
+# mount_hybrid DIR: the hybrid layout (v1 controllers, cgroup2 at unified/, name=systemd), which systemd
+# keeps when it finds it mounted (its own choice would be pure v2)
+mount_hybrid() {
+  mount -t tmpfs -o mode=755 tmpfs "$1" && mkdir "$1/unified" "$1/systemd" &&
+    mount -t cgroup2 -o nsdelegate cgroup2 "$1/unified" &&
+    mount -t cgroup -o none,name=systemd,xattr cgroup "$1/systemd" || return 1
+  for c in cpu,cpuacct blkio memory devices freezer pids cpuset net_cls,net_prio perf_event hugetlb; do
+    mkdir "$1/$c" && mount -t cgroup -o "$c" cgroup "$1/$c" || echo "vm: cannot mount the $c cgroup"
+  done
+}
+
 stage1() {
   /bin/busybox mkdir -p /dev /proc /sys /lower /upper /newroot
   /bin/busybox mount -t devtmpfs devtmpfs /dev
@@ -44,8 +55,11 @@ stage1() {
   mount -t 9p -o trans=virtio,version=9p2000.L vmout $r$out
   # shellcheck source=/dev/null # written by run.sh
   . $r$out/env
-  # systemd mounts the cgroups its own way (the kernel command line says which)
-  [ "$VM_MODE" = systemd ] || mount -t cgroup2 -o nsdelegate cgroup2 $r/sys/fs/cgroup
+  if [ "$VM_MODE" = systemd ]; then
+    mount_hybrid $r/sys/fs/cgroup
+  else
+    mount -t cgroup2 -o nsdelegate cgroup2 $r/sys/fs/cgroup
+  fi
   for d in $VM_BINDS; do
     mkdir -p "$r$d" && mount --bind "/lower$d" "$r$d"
   done
