@@ -181,6 +181,10 @@ boot() {
   return 0
 }
 
+if [[ ${#systemd_files[@]} -gt 0 && ! -x /lib/systemd/systemd ]]; then
+  printf '1..1\nok 1 # skip the VM lane'"'"'s systemd stages: no /lib/systemd/systemd (apt-get install systemd)\n'
+  systemd_files=()
+fi
 write_env "${files[*]}" "${systemd_files[*]}" busybox >"$work/out/env"
 result=0
 boot v2 "$work/out" cgroup_no_v1=all || result=1
