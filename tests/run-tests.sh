@@ -43,12 +43,13 @@ trap 'rm -rf "$logdir"' EXIT
 passed=0 failed=0 skipped=0
 failures=()
 
-# tally NAME TAPFILE EXIT-STATUS: counts one TAP stream. A stream that stops before its plan, or whose
+# tally NAME TAPFILE EXIT-STATUS: counts one TAP stream (the vm lane's may hold two plans, one per boot
+# stage, which add up). A stream that stops before its plan, or whose
 # program fails without a "not ok", counts as one more failure.
 tally() {
   local name=$1 tap=$2 code=$3 counts p f s planned missing
   counts=$(awk '
-    /^1\.\.[0-9]+/ { split($0, a, "\\.\\."); plan = a[2] + 0 }
+    /^1\.\.[0-9]+/ { split($0, a, "\\.\\."); plan += a[2] }
     /^ok / {
       n++
       if (tolower($0) ~ /# *skip/) s++; else p++

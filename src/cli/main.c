@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
        "format of log lines: text (default) or json"},
       {"debug", 0, CLI_OPT_BOOL, &g.ctx.debug, NULL, "log debug lines too"},
       {"systemd-cgroup", 0, CLI_OPT_BOOL, &g.ctx.systemd_cgroup, NULL,
-       "the systemd cgroup driver (not in this build: such containers are refused)"},
+       "the systemd cgroup driver: the cgroup is a transient unit (cgroupsPath slice:prefix:name)"},
       {"help", 'h', CLI_OPT_BOOL, &help, NULL, "show this help"},
       {"version", 'v', CLI_OPT_BOOL, &version, NULL, "print the version"},
   };

@@ -146,8 +146,10 @@ void features_collect(struct features *f) {
     if (c->value < cap_bits)
       f->capabilities[n++] = c->name;
   l->capabilities = (struct oci_names){f->capabilities, n};
-  /* the cgroup managers of lib/cgroups/: v1, hybrid and v2 by path; no systemd driver */
+  /* the cgroup managers of lib/cgroups/: v1, hybrid and v2 by path; systemd's transient units
+   * (root: the system manager; rootless: the user's) */
   l->cgroup_v1 = l->cgroup_v2 = l->cgroup_rdma = true;
+  l->cgroup_systemd = l->cgroup_systemd_user = true;
   struct skiff_error ignored; /* without the library: no architecture, version 0.0.0 */
   const struct libseccomp *scmp = libseccomp_open(&ignored);
   l->seccomp_enabled = true;

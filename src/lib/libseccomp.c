@@ -1,7 +1,7 @@
 #include "lib/libseccomp.h"
 
-#include <dlfcn.h>
-#include <errno.h>
+#include "lib/dl.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -11,13 +11,7 @@ static bool loaded;
 const struct libseccomp *libseccomp_open(struct skiff_error *err) {
   if (loaded)
     return &lib;
-  void *handle = dlopen(LIBSECCOMP_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    return skiff_fail(err, ENOENT, "load %s: %s", LIBSECCOMP_SONAME, dlerror()), NULL;
-  static const struct {
-    const char *name;
-    size_t offset;
-  } symbols[] = {
+  static const struct dl_symbol symbols[] = {
       {"seccomp_init", offsetof(struct libseccomp, init)},
       {"seccomp_release", offsetof(struct libseccomp, release)},
       {"seccomp_arch_add", offsetof(struct libseccomp, arch_add)},
@@ -31,16 +25,8 @@ const struct libseccomp *libseccomp_open(struct skiff_error *err) {
 #endif
       {"seccomp_version", offsetof(struct libseccomp, version)},
   };
-  struct libseccomp found;
-  for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
-    void *fn = dlsym(handle, symbols[i].name);
-    if (!fn) {
-      dlclose(handle);
-      return skiff_fail(err, ENOENT, "%s: no %s", LIBSECCOMP_SONAME, symbols[i].name), NULL;
-    }
-    *(void **)((char *)&found + symbols[i].offset) = fn;
-  }
-  lib = found;
+  if (dl_load(LIBSECCOMP_SONAME, symbols, sizeof symbols / sizeof symbols[0], &lib, sizeof lib, err) < 0)
+    return NULL;
   loaded = true;
   return &lib;
 }

@@ -133,9 +133,9 @@ static int adopt_forked_init(pid_t *pid, const struct sync_msg *msg) {
 }
 
 /* Step 1: the rest of the cgroup, and the files the init moves itself in with. */
-static int send_cgroup(struct cgroup *cg, int fd, struct skiff_error *err) {
+static int send_cgroup(struct cgroup *cg, int fd, pid_t pid, struct skiff_error *err) {
   int fds[CGROUP_MAX_HIERARCHIES + 1];
-  if (cgroup_finish(cg, err) < 0)
+  if (cgroup_finish(cg, pid, err) < 0)
     return -1;
   size_t n = cgroup_placement_fds(cgroup_placement(cg), fds);
   return sync_send_fds(fd, SYNC_CGROUP, 0, fds, n, err);
@@ -144,7 +144,7 @@ static int send_cgroup(struct cgroup *cg, int fd, struct skiff_error *err) {
 static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, int *terminal_master,
                         struct skiff_error *err) {
   struct sync_msg msg;
-  if (sc->cgroup && send_cgroup(sc->cgroup, fd, err) < 0) /* step 1 */
+  if (sc->cgroup && send_cgroup(sc->cgroup, fd, *pid, err) < 0) /* step 1 */
     return -1;
   /* step 2 -> 3 */
   if (sc->new_user_ns && (sync_expect(fd, SYNC_USERNS_READY, &msg, NULL, err) < 0 ||

@@ -4,7 +4,11 @@
 #   tests/vm/run.sh [BUILD_DIR] [FILE.bats...]
 #
 # BUILD_DIR (default: the current directory) holds the skiff to test (or SKIFF_BINARY). The files default
-# to $SKIFF_VM_TESTS, else tests/bats/vm-smoke.bats and tests/bats/cgroups*.bats. The guest is Debian's
+# to $SKIFF_VM_TESTS, else tests/bats/vm-smoke.bats and tests/bats/cgroups*.bats; then the guest boots
+# systemd as PID 1 and runs $SKIFF_VM_SYSTEMD_TESTS (default without FILE arguments:
+# tests/bats/systemd.bats; empty: no systemd stage), in the same TAP stream; and a second guest runs
+# those once more on a hybrid layout with systemd as PID 1 from the start (SKIFF_VM_HYBRID=0: not). The
+# guest is Debian's
 # linux-image-amd64 under qemu, booted from a busybox initramfs; its root is this host's root, shared
 # read-only over 9p under a tmpfs overlay, so skiff, bats, jq and busybox are the host's own. Prints one
 # TAP stream; a host without qemu or the kernel package gets one skipped test.
@@ -35,6 +39,18 @@ if [[ ${#files[@]} -eq 0 ]]; then
     files=("$srcdir"/tests/bats/vm-smoke.bats "$srcdir"/tests/bats/cgroups*.bats)
   fi
 fi
+systemd_files=()
+if [[ -n ${SKIFF_VM_SYSTEMD_TESTS+set} ]]; then
+  # shellcheck disable=SC2206 # a list of globs, relative to the source tree
+  systemd_files=(${SKIFF_VM_SYSTEMD_TESTS})
+elif [[ $# -eq 0 ]]; then
+  systemd_files=("$srcdir"/tests/bats/systemd.bats)
+fi
+for i in "${!systemd_files[@]}"; do
+  f=${systemd_files[i]}
+  [[ $f == /* || -e $f ]] || f=$srcdir/$f
+  [[ -e $f ]] && systemd_files[i]=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+done
 for i in "${!files[@]}"; do
   f=${files[i]}
   [[ $f == /* || -e $f ]] || f=$srcdir/$f
@@ -113,49 +129,72 @@ if [[ -z $fixture ]]; then
 fi
 
 # what the guest needs to know, as shell assignments (the paths hold no single quote)
-{
+write_env() {
   printf "VM_SKIFF='%s'\nVM_BUILD_DIR='%s'\nVM_FILES='%s'\nVM_BATS_FLAGS='%s'\nVM_FIXTURE='%s'\n" \
-    "$skiff" "$build_dir" "${files[*]}" "${BATS_FLAGS-}" "$fixture"
+    "$skiff" "$build_dir" "$1" "${BATS_FLAGS-}" "$fixture"
+  printf "VM_SYSTEMD_FILES='%s'\nVM_MODE='%s'\n" "$2" "$3"
   # directories the guest's fresh /tmp and /run would hide: mounted back from the host
   printf "VM_BINDS='%s'\n" "$(printf '%s\n' "$build_dir" "$srcdir" "$(dirname "$skiff")" \
-    "${files[@]%/*}" "$fixture" | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
-} >"$work/out/env"
+    "${files[@]%/*}" "${systemd_files[@]%/*}" "$fixture" | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
+}
 
-start=$(date +%s)
-# forks and execs, most of a bats run, cost tens of ms each under TCG: measured, -cpu qemu64 and
-# mitigations=off make them up to twice as fast as -cpu max with the kernel's speculation workarounds
-timeout -k 10 "${SKIFF_VM_TIMEOUT:-480}" qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
-  -accel "${SKIFF_VM_ACCEL:-tcg,thread=multi}" -cpu qemu64 -smp "${SKIFF_VM_CPUS:-2}" -m 1G \
-  -display none -monitor none \
-  -serial "file:$work/console" -kernel "$cache/kernel/vmlinuz" -initrd "$work/initrd" \
-  -append "console=ttyS0 quiet loglevel=4 panic=-1 cgroup_no_v1=all mitigations=off rdinit=/init" \
-  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-  -virtfs "local,path=$work/out,mount_tag=vmout,security_model=none" \
-  </dev/null >"$work/qemu.log" 2>&1 &
-qemu=$!
-: >>"$work/out/tap"
-if [[ ${SKIFF_VM_CONSOLE-} == 1 ]]; then
-  : >>"$work/console"
-  tail -n +1 -f --pid=$qemu "$work/console" >&2 &
-fi
-# the TAP stream as the guest writes it
-tail -n +1 -f --pid=$qemu "$work/out/tap"
-wait $qemu
-code=$?
-qemu=
+# boot NAME OUT KERNEL-ARGS: one guest, whose TAP stream is shown as it writes it into OUT/tap. Returns
+# non-zero when its tests failed or it ran none.
+boot() {
+  local name=$1 out=$2 args=$3 start code status
+  start=$(date +%s)
+  # forks and execs, most of a bats run, cost tens of ms each under TCG: measured, -cpu qemu64 and
+  # mitigations=off make them up to twice as fast as -cpu max with the kernel's speculation workarounds
+  timeout -k 10 "${SKIFF_VM_TIMEOUT:-480}" qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
+    -accel "${SKIFF_VM_ACCEL:-tcg,thread=multi}" -cpu qemu64 -smp "${SKIFF_VM_CPUS:-2}" -m 1G \
+    -display none -monitor none \
+    -serial "file:$out/../console-$name" -kernel "$cache/kernel/vmlinuz" -initrd "$work/initrd" \
+    -append "console=ttyS0 quiet loglevel=4 panic=-1 $args mitigations=off rdinit=/init" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$out,mount_tag=vmout,security_model=none" \
+    </dev/null >"$out/../qemu-$name.log" 2>&1 &
+  qemu=$!
+  : >>"$out/tap"
+  if [[ ${SKIFF_VM_CONSOLE-} == 1 ]]; then
+    : >>"$out/../console-$name"
+    tail -n +1 -f --pid=$qemu "$out/../console-$name" >&2 &
+  fi
+  # the TAP stream as the guest writes it
+  tail -n +1 -f --pid=$qemu "$out/tap"
+  wait $qemu
+  code=$?
+  qemu=
+  if ! grep -q '^1\.\.' "$out/tap"; then
+    printf '1..1\nnot ok 1 - %s VM lane: the VM ran no tests (qemu exit %s after %ss)\n' \
+      "$name" "$code" "$(($(date +%s) - start))"
+    sed 's/^/# /' "$out/../qemu-$name.log" "$out/tap"
+    tail -n 40 "$out/../console-$name" | sed 's/^/# console: /'
+    return 1
+  fi
+  echo "# vm ($name): $(($(date +%s) - start))s; $(cat "$out/info" 2>/dev/null)"
+  status=$(cat "$out/status" 2>/dev/null)
+  if [[ $status != 0 ]]; then
+    ((code == 124 || code == 137)) && echo "# vm ($name): timed out after ${SKIFF_VM_TIMEOUT:-480}s"
+    [[ -n $status ]] || tail -n 40 "$out/../console-$name" | sed 's/^/# console: /'
+    return 1
+  fi
+  return 0
+}
 
-if ! grep -q '^1\.\.' "$work/out/tap"; then
-  printf '1..1\nnot ok 1 - cgroup v2 VM lane: the VM ran no tests (qemu exit %s after %ss)\n' \
-    "$code" "$(($(date +%s) - start))"
-  sed 's/^/# /' "$work/qemu.log" "$work/out/tap"
-  tail -n 40 "$work/console" | sed 's/^/# console: /'
-  exit 1
+if [[ ${#systemd_files[@]} -gt 0 && ! -x /lib/systemd/systemd ]]; then
+  printf '1..1\nok 1 # skip the VM lane'"'"'s systemd stages: no /lib/systemd/systemd (apt-get install systemd)\n'
+  systemd_files=()
 fi
-echo "# vm: $(($(date +%s) - start))s; $(cat "$work/out/info" 2>/dev/null)"
-status=$(cat "$work/out/status" 2>/dev/null)
-if [[ $status != 0 ]]; then
-  ((code == 124 || code == 137)) && echo "# vm: timed out after ${SKIFF_VM_TIMEOUT:-480}s"
-  [[ -n $status ]] || tail -n 40 "$work/console" | sed 's/^/# console: /'
-  exit 1
+write_env "${files[*]}" "${systemd_files[*]}" busybox >"$work/out/env"
+result=0
+boot v2 "$work/out" cgroup_no_v1=all || result=1
+# the systemd files again on a hybrid host (v1 controllers, cgroup2 for systemd's own tracking), the
+# layout where skiff makes the cgroups of the controllers systemd leaves alone
+if [[ ${#systemd_files[@]} -gt 0 && ${SKIFF_VM_HYBRID-1} != 0 ]]; then
+  mkdir -p "$work/out-hybrid"
+  write_env "" "${systemd_files[*]}" systemd >"$work/out-hybrid/env"
+  echo 0 >"$work/out-hybrid/status"
+  boot hybrid "$work/out-hybrid" "systemd.unified_cgroup_hierarchy=0" ||
+    result=1
 fi
-exit 0
+exit $result

@@ -116,8 +116,10 @@ static int apply_v1(int fd, const struct oci_block_io *b, struct skiff_error *er
   return 0;
 }
 
-static uint64_t io_weight(uint16_t blkio_weight) {
-  return 1 + ((uint64_t)blkio_weight - 10) * 9999 / 990;
+uint64_t cg_blkio_to_io_weight(uint64_t blkio_weight) {
+  if (blkio_weight < 10)
+    blkio_weight = 10;
+  return 1 + (blkio_weight - 10) * 9999 / 990;
 }
 
 static int apply_v2(int fd, const struct oci_block_io *b, struct skiff_error *err) {
@@ -134,7 +136,7 @@ static int apply_v2(int fd, const struct oci_block_io *b, struct skiff_error *er
   if (any_weight && !bfq && !cg_exists(fd, "io.weight"))
     return skiff_fail(err, EOPNOTSUPP, F ".weight: no proportional I/O weight on this host (no io.weight)");
   if (b->has_weight && b->weight &&
-      cg_set_i64(fd, file, (int64_t)(bfq ? b->weight : io_weight(b->weight)), F ".weight", err) < 0)
+      cg_set_i64(fd, file, (int64_t)(bfq ? b->weight : cg_blkio_to_io_weight(b->weight)), F ".weight", err) < 0)
     return -1;
   for (size_t i = 0; i < b->n_weight_device; i++) {
     const struct oci_weight_device *d = &b->weight_device[i];
@@ -143,7 +145,7 @@ static int apply_v2(int fd, const struct oci_block_io *b, struct skiff_error *er
     if (!d->weight) /* 0 drops the device's own weight, as on v1 */
       format_string(v, sizeof v, "default");
     else
-      format_string(v, sizeof v, "%" PRIu64, bfq ? d->weight : io_weight(d->weight));
+      format_string(v, sizeof v, "%" PRIu64, bfq ? d->weight : cg_blkio_to_io_weight(d->weight));
     if (set_device(fd, file, d->major, d->minor, v, field, err) < 0)
       return -1;
   }

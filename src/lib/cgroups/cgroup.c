@@ -2,6 +2,7 @@
  * write the limits, put the init in; and the undo of that. */
 #include "lib/cgroups/cgroup.h"
 #include "lib/cgroups/internal.h"
+#include "lib/cgroups/systemd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,10 @@ struct cgroup {
   unsigned leaf_v2;
   const char *shown;
   bool finished;
+  /* the systemd driver: the unit, and whether we started it (delete stops it then) */
+  struct cg_systemd_unit *unit;
+  char *id;
+  bool unit_started;
 };
 
 /* "slice:prefix:name", the systemd driver's form of cgroupsPath. */
@@ -39,18 +44,10 @@ static bool systemd_form(const char *p) {
 }
 
 static int no_systemd_driver(const char *cgroups_path, struct skiff_error *err) {
-  const char *shown = cgroups_path && *cgroups_path ? cgroups_path : "";
-  if (access("/run/systemd/system", F_OK) != 0)
-    return skiff_fail(
-        err, ENOTSUP,
-        "linux.cgroupsPath \"%s\": the systemd cgroup driver needs systemd as PID 1, and this host "
-        "does not run systemd",
-        shown);
-  return skiff_fail(
-      err, ENOTSUP,
-      "linux.cgroupsPath \"%s\": the systemd cgroup driver is not supported by this build of skiff "
-      "(use a plain cgroupsPath without --systemd-cgroup)",
-      shown);
+  return skiff_fail(err, ENOTSUP,
+                    "linux.cgroupsPath \"%s\": the systemd cgroup driver needs systemd as PID 1, and this host "
+      "does not run systemd",
+      cgroups_path && *cgroups_path ? cgroups_path : "");
 }
 
 /* The path of the cgroup under hierarchy h's mount: absolute as given; relative under our own,
@@ -160,6 +157,38 @@ out:
   return stored;
 }
 
+/* The systemd driver's half of create: the unit is named and checked, nothing is made yet; the
+ * unit can only start with the init's pid (cgroup_finish). */
+static int systemd_create(const char *cp, const char *id, const struct oci_resources *res,
+                          struct cgroup **out, struct skiff_error *err) {
+  struct cg_systemd_unit unit;
+  if (cg_systemd_parse(cp, id, &unit, err) < 0)
+    return -1;
+  if (!cg_systemd_booted())
+    return no_systemd_driver(cp, err);
+  if ((res && cg_validate(res, err) < 0) || !cg_layout_get(err))
+    return -1;
+  struct cgroup *cg = calloc(1, sizeof *cg);
+  if (!cg)
+    return skiff_fail_errno(err, ENOMEM, "cgroup");
+  cgroup_placement_init(&cg->placement);
+  cg->res = res;
+  cg->shown = cp ? cp : "";
+  cg->absolute = true;
+  snprintf(cg->clean, sizeof cg->clean, "%s", unit.path);
+  cg->unit = malloc(sizeof unit);
+  cg->id = strdup(id);
+  if (cg->unit)
+    *cg->unit = unit;
+  if (!cg->unit || !cg->id || asprintf(&cg->stored, "@/%s", unit.path) < 0) {
+    cg->stored = NULL;
+    cgroup_free(cg);
+    return skiff_fail_errno(err, ENOMEM, "cgroup");
+  }
+  *out = cg;
+  return 0;
+}
+
 int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
                   struct skiff_error *err) {
   *out = NULL;
@@ -167,7 +196,7 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   const char *cp = lnx ? lnx->cgroups_path : NULL;
   const struct oci_resources *res = lnx && lnx->has_resources ? &lnx->resources : NULL;
   if (systemd || systemd_form(cp))
-    return no_systemd_driver(cp, err);
+    return systemd_create(cp, id, res, out, err);
   if (cp && strchr(cp, '\n'))
     return skiff_fail(err, EINVAL, "linux.cgroupsPath: contains a newline");
   if (res && cg_validate(res, err) < 0)
@@ -200,7 +229,7 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   /* Without root nothing may be deferred: a directory we may not make must show now, so that the
    * caller can run the container without a cgroup (rootless) before anything is cloned. */
   if (l->mode == CG_MODE_V2 || geteuid() != 0) {
-    if (cgroup_finish(cg, err) < 0)
+    if (cgroup_finish(cg, 0, err) < 0)
       goto fail;
   } else if (!(cg->stored = planned_path(cg, l))) {
     skiff_fail_errno(err, ENOMEM, "cgroup path");
@@ -219,12 +248,38 @@ bool cgroup_finished(const struct cgroup *cg) {
   return cg->finished;
 }
 
-int cgroup_finish(struct cgroup *cg, struct skiff_error *err) {
+/* systemd: the unit, started with the init in it, gives the cgroup in the hierarchies systemd
+ * manages; the others (v1 controllers systemd does not use) are made here, and every limit is
+ * written as the fs driver does. The init still moves itself in everywhere: a no-op where systemd
+ * put it already. */
+static int systemd_finish(struct cgroup *cg, const struct cg_layout *l, pid_t pid, struct skiff_error *err) {
+  if (cg_systemd_start(cg->unit, cg->id, pid, cg->res, err) < 0)
+    return -1;
+  cg->unit_started = true;
+  if (make_dirs(cg, l, true, cg->clean, true, cg->res, &cg->leaf_v2, err) < 0 ||
+      make_dirs(cg, l, false, cg->clean, true, cg->res, &cg->leaf_v2, err) < 0)
+    return skiff_error_prefix(err, "systemd unit %s", cg->unit->name);
+  struct cg_target t;
+  cg_target_build(&t, l, &cg->dirs, cg->leaf_v2, false);
+  if (cg_apply(&t, cg->res, err) < 0)
+    return -1;
+  for (size_t i = 0; i < cg->dirs.n; i++) {
+    const struct cg_dir *d = &cg->dirs.d[i];
+    if (cg_placement_add(&cg->placement, &l->h[d->h], d->fd, d->path, err) < 0)
+      return -1;
+  }
+  cg->finished = true;
+  return 0;
+}
+
+int cgroup_finish(struct cgroup *cg, pid_t pid, struct skiff_error *err) {
   if (cg->finished)
     return 0;
   const struct cg_layout *l = cg_layout_get(err);
   if (!l)
     return -1;
+  if (cg->unit)
+    return systemd_finish(cg, l, pid, err);
   size_t first_v1 = cg->dirs.n;
   if (make_dirs(cg, l, false, cg->clean, cg->absolute, cg->res, &cg->leaf_v2, err) < 0 ||
       check_not_frozen(cg, l, cg->shown, err) < 0)
@@ -263,6 +318,8 @@ int cgroup_destroy(struct cgroup *cg, struct skiff_error *err) {
   if (!l || !cg)
     return l ? 0 : -1;
   int ret = 0;
+  if (cg->unit_started && cg_systemd_stop(cg->unit->name, err) < 0)
+    ret = -1;
   for (size_t i = 0; i < cg->dirs.n; i++) {
     const struct cg_dir *d = &cg->dirs.d[i];
     size_t depth = cg_path_depth(d->path);
@@ -294,11 +351,16 @@ void cgroup_free(struct cgroup *cg) {
   cgroup_placement_close(&cg->placement);
   cg_dirs_release(&cg->dirs);
   free(cg->stored);
+  free(cg->unit);
+  free(cg->id);
   free(cg);
 }
 
 int cgroup_destroy_path(const char *path, struct skiff_error *err) {
   struct cg_dirs dirs;
+  /* a systemd unit's cgroup ("@/slice/unit"): the unit goes first, and systemd removes its part */
+  if (path[0] == '@' && cg_systemd_booted() && cg_systemd_stop(strrchr(path, '/') + 1, err) < 0)
+    return -1;
   if (cg_dirs_parse(path, &dirs, err) < 0)
     return -1;
   const struct cg_layout *l = cg_layout_get(err);

@@ -14,6 +14,8 @@
  *                         (cgroup_placement()), for the child to move itself in as its first act
  *   on failure: cgroup_destroy() (removes only what create made), then cgroup_free()
  *   otherwise: store cgroup_path() in the state, cgroup_free() (the cgroup stays)
+ * The systemd driver (systemd.h) makes nothing before clone: cgroup_finish starts the unit with
+ * the init's pid, then makes and writes the rest as above.
  * Later commands work from that stored string alone. */
 #ifndef SKIFF_CGROUP_H
 #define SKIFF_CGROUP_H
@@ -32,19 +34,22 @@ struct cgroup; /* resolved paths, per-hierarchy directory fds, what create made 
  * linux.resources (when it has device rules, runc's default devices are allowed after them;
  * linux.devices[] entries are not allowed implicitly, as in runc), so that they hold before
  * the container's first instruction. Values are checked before anything is created.
- * systemd, or a "slice:prefix:name" cgroupsPath: the systemd driver, which this build does not
- * have: fails with a one-line error naming the cgroupsPath. A pre-existing cgroup is used as
- * it is (it must not be frozen) and is never removed. */
+ * systemd, or a "slice:prefix:name" cgroupsPath: the systemd driver (systemd.h), which only
+ * checks here and does the rest in cgroup_finish; on a host whose PID 1 is not systemd it fails
+ * with a one-line error naming the cgroupsPath. A pre-existing cgroup is used as it is (it must
+ * not be frozen) and is never removed. */
 int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
                   struct skiff_error *err);
 
-/* The second half of cgroup_create (see above); nothing when done already. */
-int cgroup_finish(struct cgroup *cg, struct skiff_error *err);
+/* The second half of cgroup_create (see above), pid being the init; nothing when done already.
+ * The systemd driver does everything here: its unit starts with the init in it. */
+int cgroup_finish(struct cgroup *cg, pid_t pid, struct skiff_error *err);
 bool cgroup_finished(const struct cgroup *cg);
 
 /* The resolved path to keep in the state file and give to the functions below. Opaque:
  * "/a/b" usually, one "hierarchy:/path" line per hierarchy when they differ, '~' in front when
- * the cgroup existed before. Owned by cg. */
+ * the cgroup existed before, '@' in front for a systemd unit's (delete stops the unit). Owned by
+ * cg. */
 const char *cgroup_path(const struct cgroup *cg);
 
 #define CGROUP_MAX_HIERARCHIES 16
@@ -88,7 +93,7 @@ int cgroup_destroy(struct cgroup *cg, struct skiff_error *err);
 /* Closes the fds and frees; the cgroup itself stays. NULL is fine. */
 void cgroup_free(struct cgroup *cg);
 
-/* delete: kills nothing; removes the cgroup (and sub-cgroups) in every hierarchy, retrying
+/* delete: kills nothing; stops a systemd unit (one gone already is fine), removes the cgroup (and sub-cgroups) in every hierarchy, retrying
  * briefly on EBUSY while the last processes exit. Missing directories are fine; a cgroup
  * marked pre-existing is left in place. */
 int cgroup_destroy_path(const char *path, struct skiff_error *err);

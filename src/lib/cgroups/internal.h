@@ -157,6 +157,9 @@ void cg_target_build(struct cg_target *t, const struct cg_layout *l, const struc
                      unsigned leaf_v2, bool fresh);
 unsigned cg_unified_controllers(const struct oci_resources *res);
 
+/* blkio.weight [10, 1000] to io.weight [1, 10000], linearly, as runc (blkio.c). */
+uint64_t cg_blkio_to_io_weight(uint64_t blkio_weight);
+
 /* Range and syntax checks for all of linux.resources, before anything is written. */
 int cg_validate(const struct oci_resources *res, struct skiff_error *err);
 /* Bitmask of the controllers the resources need. */

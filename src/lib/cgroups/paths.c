@@ -1,7 +1,9 @@
 /* The resolved cgroup path as one string, for the state file: "/a/b" when every hierarchy uses
  * the same path (the usual case), otherwise one "name:/path" line per hierarchy (a relative
  * cgroupsPath under our own cgroup, which may differ between v1 hierarchies). A leading '~'
- * marks a directory that existed before skiff: delete leaves it in place. */
+ * marks a directory that existed before skiff: delete leaves it in place. A leading '@' marks the
+ * cgroup of a systemd unit (systemd.h), named by the last component; the path is that of every
+ * hierarchy. */
 #include "lib/cgroups/internal.h"
 
 #include <errno.h>
@@ -82,6 +84,8 @@ int cg_dirs_parse(const char *stored, struct cg_dirs *dirs, struct skiff_error *
   const struct cg_layout *l = cg_layout_get(err);
   if (!l)
     return -1;
+  if (stored[0] == '@')
+    stored++;
   if (stored[0] == '/' || (stored[0] == '~' && stored[1] == '/')) {
     bool keep = stored[0] == '~';
     const char *path = stored + (keep ? 1 : 0);
