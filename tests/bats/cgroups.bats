@@ -15,10 +15,6 @@ teardown() {
   teardown_bundle
 }
 
-v2_host() {
-  [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]
-}
-
 # The host directory of cgroup PATH for CONTROLLER: cg_dir memory /x
 cg_dir() {
   if v2_host; then

@@ -82,6 +82,11 @@ new_id() {
   echo "$ID_PREFIX-$n"
 }
 
+# Whether the host's cgroups are the unified (v2) hierarchy.
+v2_host() {
+  [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]
+}
+
 requires() {
   local feature
   for feature in "$@"; do

@@ -15,10 +15,6 @@ teardown() {
   teardown_bundle
 }
 
-v2_host() {
-  [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]
-}
-
 # The host directory of the unit's cgroup for CONTROLLER: unit_dir memory system.slice/x.scope
 unit_dir() {
   if v2_host; then

@@ -157,6 +157,16 @@ out:
   return stored;
 }
 
+static struct cgroup *cgroup_alloc(const char *cp, const struct oci_resources *res, struct skiff_error *err) {
+  struct cgroup *cg = calloc(1, sizeof *cg);
+  if (!cg)
+    return skiff_fail_errno(err, ENOMEM, "cgroup"), NULL;
+  cgroup_placement_init(&cg->placement);
+  cg->res = res;
+  cg->shown = cp ? cp : "";
+  return cg;
+}
+
 /* The systemd driver's half of create: the unit is named and checked, nothing is made yet; the
  * unit can only start with the init's pid (cgroup_finish). */
 static int systemd_create(const char *cp, const char *id, const struct oci_resources *res,
@@ -168,12 +178,9 @@ static int systemd_create(const char *cp, const char *id, const struct oci_resou
     return no_systemd_driver(cp, err);
   if ((res && cg_validate(res, err) < 0) || !cg_layout_get(err))
     return -1;
-  struct cgroup *cg = calloc(1, sizeof *cg);
+  struct cgroup *cg = cgroup_alloc(cp, res, err);
   if (!cg)
-    return skiff_fail_errno(err, ENOMEM, "cgroup");
-  cgroup_placement_init(&cg->placement);
-  cg->res = res;
-  cg->shown = cp ? cp : "";
+    return -1;
   cg->absolute = true;
   snprintf(cg->clean, sizeof cg->clean, "%s", unit.path);
   cg->unit = malloc(sizeof unit);
@@ -204,12 +211,9 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   const struct cg_layout *l = cg_layout_get(err);
   if (!l)
     return -1;
-  struct cgroup *cg = calloc(1, sizeof *cg);
+  struct cgroup *cg = cgroup_alloc(cp, res, err);
   if (!cg)
-    return skiff_fail_errno(err, ENOMEM, "cgroup");
-  cgroup_placement_init(&cg->placement);
-  cg->res = res;
-  cg->shown = cp ? cp : "";
+    return -1;
   cg->absolute = cp && cp[0] == '/';
   if (cg_clean_path(cp && *cp ? cp : id, cg->clean, sizeof cg->clean) < 0) {
     skiff_fail(err, ENAMETOOLONG, "linux.cgroupsPath: too long");
