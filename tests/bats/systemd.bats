@@ -98,6 +98,24 @@ assert_unit_gone() {
   assert_unit_gone "$unit" "$path"
 }
 
+@test "systemd: update changes the unit's properties too, so systemd's next write keeps the new limits" {
+  requires systemd
+  local unit="skiff-upd-$ID.scope" path="system.slice/skiff-upd-$ID.scope"
+  update_config '.linux.cgroupsPath = $p | .linux.resources.pids.limit = 42' --arg p "system.slice:skiff-upd:$ID"
+  set_args sleep 1000
+  create_container "$ID"
+  defer skiff delete --force "$ID"
+  run --separate-stderr skiff update --pids-limit 77 "$ID"
+  assert_success
+  [[ $(<"$(unit_dir pids "$path")/pids.max") == 77 ]] || fail "pids.max not updated"
+  [[ $(unit_prop "$unit" TasksMax) == 77 ]] || fail "TasksMax is $(unit_prop "$unit" TasksMax)"
+  # any property change makes systemd write the unit's cgroup again: the updated value stays
+  systemctl set-property --runtime "$unit" CPUAccounting=yes
+  [[ $(<"$(unit_dir pids "$path")/pids.max") == 77 ]] || fail "systemd reset pids.max to $(<"$(unit_dir pids "$path")/pids.max")"
+  skiff delete --force "$ID"
+  assert_unit_gone "$unit" "$path"
+}
+
 @test "systemd: run prints the scope as the container's first instruction sees it" {
   requires systemd
   remove_namespace cgroup

@@ -2,6 +2,7 @@
  * write, the order of the writes, and `update`. */
 #include "lib/cgroups/cgroup.h"
 #include "lib/cgroups/internal.h"
+#include "lib/cgroups/systemd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -189,6 +190,9 @@ int cgroup_update(const char *path, const struct oci_resources *res, struct skif
   struct cg_target t;
   cg_target_build(&t, l, &dirs, leaf_v2, false);
   ret = cg_apply(&t, res, err);
+  /* a systemd unit's cgroup ("@/slice/unit"): its properties too, or systemd would undo this */
+  if (ret == 0 && path[0] == '@' && cg_systemd_booted())
+    ret = cg_systemd_update(strrchr(path, '/') + 1, res, l->mode == CG_MODE_V2, err);
 out:
   cg_dirs_release(&dirs);
   return ret;

@@ -42,7 +42,9 @@ static int add_cpu(sd_bus_message *m, const struct oci_cpu *c, bool v2) {
   return r;
 }
 
-static int add_limits(sd_bus_message *m, const struct oci_resources *res, bool v2) {
+int cg_systemd_append_limits(const struct libsystemd *lib, sd_bus_message *m, const struct oci_resources *res,
+                             bool v2) {
+  sd = lib;
   int r = 0;
   if (res->has_memory && res->memory.has_limit && res->memory.limit != 0)
     r = add_u64(m, v2 ? "MemoryMax" : "MemoryLimit",
@@ -81,6 +83,6 @@ int cg_systemd_append_properties(const struct libsystemd *lib, sd_bus_message *m
   if (r >= 0)
     r = add_bool(m, v2 ? "IOAccounting" : "BlockIOAccounting", 1);
   if (r >= 0 && res)
-    r = add_limits(m, res, v2);
+    r = cg_systemd_append_limits(sd, m, res, v2);
   return r;
 }

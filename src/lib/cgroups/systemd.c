@@ -242,3 +242,26 @@ int cg_systemd_stop(const char *unit, struct skiff_error *err) {
   bool missing = false;
   return call_job("StopUnit", unit, NULL, NULL, 0, NULL, &missing, err);
 }
+
+int cg_systemd_update(const char *unit, const struct oci_resources *res, bool v2, struct skiff_error *err) {
+  sd_bus *bus = NULL;
+  sd_bus_message *m = NULL;
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  if (bus_open(&bus, err) < 0)
+    return -1;
+  int r = sd->message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
+  if (r >= 0)
+    r = sd->message_append(m, "sb", unit, 1);
+  if (r >= 0 && (r = sd->message_open_container(m, 'a', "(sv)")) >= 0 &&
+      (r = cg_systemd_append_limits(sd, m, res, v2)) >= 0)
+    r = sd->message_close_container(m);
+  int ret = 0;
+  if (r < 0)
+    ret = skiff_fail_errno(err, -r, "systemd: update unit %s: build the call", unit);
+  else if ((r = sd->call(bus, m, JOB_TIMEOUT_USEC, &e, NULL)) < 0)
+    ret = skiff_fail(err, -r, "systemd: update unit %s: %s", unit, e.message ? e.message : strerror(-r));
+  sd->error_free(&e);
+  sd->message_unref(m);
+  sd->flush_close_unref(bus);
+  return ret;
+}

@@ -45,6 +45,10 @@ int cg_systemd_start(const struct cg_systemd_unit *u, const char *id, pid_t pid,
 /* Stops the unit; a unit that is gone already is no error. */
 int cg_systemd_stop(const char *unit, struct skiff_error *err);
 
+/* update: the unit's properties for the limits of res (SetUnitProperties, runtime), so that systemd,
+ * when it next writes the unit's cgroup, writes the new values and not the ones the unit started with. */
+int cg_systemd_update(const char *unit, const struct oci_resources *res, bool v2, struct skiff_error *err);
+
 /* ---- systemd-properties.c ---- */
 struct sd_bus_message;
 /* Appends the unit's properties (inside the "a(sv)" container already open). v2: the cgroup2
@@ -53,5 +57,8 @@ struct libsystemd;
 int cg_systemd_append_properties(const struct libsystemd *sd, struct sd_bus_message *m,
                                  const struct cg_systemd_unit *u, const char *id, pid_t pid,
                                  const struct oci_resources *res, bool v2);
+/* Only the limits of res that systemd writes itself (update). */
+int cg_systemd_append_limits(const struct libsystemd *sd, struct sd_bus_message *m,
+                             const struct oci_resources *res, bool v2);
 
 #endif
