@@ -64,23 +64,24 @@ size_t cgroup_placement_fds(const struct cgroup_placement *p, int *fds) {
   return n;
 }
 
+/* "0" (the calling thread) into each of fds. */
+static int write_self(const int *fds, size_t n, struct skiff_error *err) {
+  for (size_t i = 0; i < n; i++)
+    if (write(fds[i], "0", 1) != 1)
+      return skiff_fail_errno(err, errno, "join the container's cgroup (hierarchy %zu of %zu)", i + 1, n);
+  return 0;
+}
+
 int cgroup_place_self_fds(const int *fds, size_t n, struct skiff_error *err) {
-  int ret = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (ret == 0 && write(fds[i], "0", 1) != 1)
-      ret = skiff_fail_errno(err, errno, "join the container's cgroup (hierarchy %zu of %zu)", i + 1, n);
+  int ret = write_self(fds, n, err);
+  for (size_t i = 0; i < n; i++)
     close(fds[i]);
-  }
   return ret;
 }
 
 int cgroup_place_self(const struct cgroup_placement *p, struct skiff_error *err) {
   int fds[CGROUP_MAX_HIERARCHIES + 1];
-  size_t n = cgroup_placement_fds(p, fds);
-  for (size_t i = 0; i < n; i++)
-    if (write(fds[i], "0", 1) != 1)
-      return skiff_fail_errno(err, errno, "join the container's cgroup (hierarchy %zu of %zu)", i + 1, n);
-  return 0;
+  return write_self(fds, cgroup_placement_fds(p, fds), err);
 }
 
 /* --cgroup "sub" applies to every hierarchy; "memory:sub" (or "cpu,cpuacct:sub") only to the
