@@ -19,7 +19,7 @@
 #include "lib/hooks.h"
 #include "lib/lsm.h"
 #include "lib/namespaces.h"
-#include "lib/netlink.h"
+#include "lib/loopback.h"
 #include "lib/process-sched.h"
 #include "lib/process.h"
 #include "lib/rootfs.h"
@@ -192,7 +192,7 @@ static int init_environment(const struct spawn_config *sc, int sync_fd, struct s
   struct sync_msg msg;
   if (join_session_keyring(sc, err) < 0 || ns_set_hostname(c, err) < 0)
     return -1;
-  if ((created & CLONE_NEWNET) && netlink_loopback_up(err) < 0)
+  if ((created & CLONE_NEWNET) && loopback_up(err) < 0)
     return -1;
   if (chdir(sc->bundle) < 0)
     return skiff_fail_errno(err, errno, "chdir to bundle %s", sc->bundle);
