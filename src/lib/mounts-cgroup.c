@@ -2,8 +2,9 @@
  * 1.1 lays it out: a tmpfs at the destination holding one mount per v1 hierarchy the init
  * belongs to, named as the host names it (cpu,cpuacct), plus a symlink per comounted controller;
  * the hybrid cgroup2 at <host>/unified is not carried in. Each hierarchy is, with a cgroup
- * namespace, a fresh cgroup mount (the kernel shows the namespace's root); without one, a bind
- * of the host directory of the init's own cgroup. */
+ * namespace, a fresh cgroup mount (the kernel shows the namespace's root); without one (or with one
+ * still to be made), a bind of the host directory of the init's own cgroup, or of the memory
+ * cgroup it is still to join. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -202,7 +203,10 @@ static int mount_cgroup_v1(const struct mount_context *ctx, const struct oci_mou
       r = skiff_fail(err, ENAMETOOLONG, "cgroup destination %s/%s", m->destination, name);
       break;
     }
-    if (!ctx->cgroup_ns && own_cgroup_dir(e.mountpoint, e.root, path, host_dir, sizeof host_dir, err) < 0) {
+    if (ctx->memory_cgroup_dir && option_list_has(e.super_options, "memory", 6)) {
+      format_string(host_dir, sizeof host_dir, "%s", ctx->memory_cgroup_dir);
+    } else if (!ctx->cgroup_ns &&
+               own_cgroup_dir(e.mountpoint, e.root, path, host_dir, sizeof host_dir, err) < 0) {
       r = -1;
       break;
     }

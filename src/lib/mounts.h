@@ -10,11 +10,20 @@
 #include "oci/config.h"
 #include "oci/error.h"
 
+/* The init's cgroups while it mounts. A v1 memory cgroup may be joined only after the mounts,
+ * and the cgroup namespace made after that (init.c, step 6a): until then /proc/self/cgroup shows
+ * skiff's memory cgroup, and no namespace of the init's own exists to mount cgroups in. */
+struct mount_cgroup_view {
+  bool ns_pending;        /* a new cgroup namespace is configured but not made yet */
+  const char *memory_dir; /* host directory of the memory cgroup joined later, or NULL */
+};
+
 struct mount_context {
   int root_fd;             /* O_PATH fd of the rootfs (its bind mount onto itself) */
   const char *root_path;   /* canonical host path of the rootfs */
   bool in_user_ns;         /* mknod and some remounts are refused: see the fallbacks */
-  bool cgroup_ns;          /* the init has its own cgroup namespace */
+  bool cgroup_ns;          /* the init has its own cgroup namespace now */
+  const char *memory_cgroup_dir; /* see struct mount_cgroup_view */
   const char *mountinfo;   /* the init's /proc/self/mountinfo, read before any container mount */
   const char *mount_label; /* linux.mountLabel (SELinux context of the mounted filesystems), or NULL */
   int *idmap_trees;        /* per config->mounts[i]: a detached idmapped tree to attach (-1: none); or NULL */

@@ -54,7 +54,7 @@ static int make_parent_private(const char *mountinfo, const char *root, struct s
 }
 
 int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *idmap_trees,
-                 struct skiff_error *err) {
+                 const struct mount_cgroup_view *cgroup, struct skiff_error *err) {
   const char *propagation = config->linux_.rootfs_propagation;
   unsigned long flag = MS_SLAVE | MS_REC;
   if (propagation && !(flag = mount_propagation_flag(propagation)))
@@ -84,7 +84,8 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
       .root_fd = root_fd,
       .root_path = root,
       .in_user_ns = in_user_ns,
-      .cgroup_ns = oci_config_namespace(config, OCI_NS_CGROUP) != NULL,
+      .cgroup_ns = oci_config_namespace(config, OCI_NS_CGROUP) != NULL && !cgroup->ns_pending,
+      .memory_cgroup_dir = cgroup->memory_dir,
       .mountinfo = mountinfo,
       .mount_label =
           config->linux_.mount_label && *config->linux_.mount_label ? config->linux_.mount_label : NULL,

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "lib/mounts.h"
 #include "oci/config.h"
 #include "oci/error.h"
 
@@ -16,9 +17,9 @@
  * mounts config->mounts in order, then, unless /dev is a bind mount, creates the device nodes and
  * /dev symlinks. in_user_ns: the init is in a user namespace (no mknod: host nodes are bound).
  * idmap_trees: the detached idmapped trees mounts_idmap_open() made in the parent (NULL: none);
- * each is closed once attached. Whether it has a cgroup namespace is read from the config. */
+ * each is closed once attached. cgroup: where the init stands in its cgroups meanwhile. */
 int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *idmap_trees,
-                 struct skiff_error *err);
+                 const struct mount_cgroup_view *cgroup, struct skiff_error *err);
 
 /* pivot_root(".", ".") in rootfs, then the old root (stacked under it) made rslave and detached;
  * with no_pivot, the host's full proc and sysfs mounts are unmounted (or covered) first, then

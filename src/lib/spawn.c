@@ -25,8 +25,8 @@
  * path and involves a user namespace, those must be joined while the init still has the host's
  * privileges, before its own user namespace exists: then the init creates the rest with
  * unshare() after step 3, and a new pid namespace costs one fork (step 4). The cgroup namespace
- * is always unshared by the init after step 1 (it has moved into its cgroups), so that its root
- * is the container's cgroup. */
+ * is always unshared by the init once it is in all its cgroups, so that its root is the
+ * container's cgroup: after step 1, or after the late memory join (init.c). */
 static void spawn_plan(struct spawn_config *sc) {
   const struct oci_config *c = sc->config;
   unsigned long new_flags = 0;
@@ -65,7 +65,14 @@ static void spawn_plan(struct spawn_config *sc) {
       sc->early_unshare = CLONE_NEWNET;
     }
   }
-  sc->unshare_flags |= late & CLONE_NEWCGROUP;
+  /* Hooks before step 7 may look at the init's cgroups: with them it joins every one at step 1. */
+  const struct oci_hooks *h = &c->hooks;
+  sc->defer_memory_join = sc->cgroup && cgroup_memory_join_deferrable(sc->cgroup) && !h->prestart.n &&
+                          !h->create_runtime.n && !h->create_container.n;
+  /* a cgroup namespace is rooted where the init is when it is made: after the late join then */
+  sc->late_cgroup_ns = sc->defer_memory_join && (late & CLONE_NEWCGROUP);
+  if (!sc->late_cgroup_ns)
+    sc->unshare_flags |= late & CLONE_NEWCGROUP;
 }
 
 /* A pid namespace given by path is entered by the parent: only children go into it, and the
@@ -133,18 +140,20 @@ static int adopt_forked_init(pid_t *pid, const struct sync_msg *msg) {
 }
 
 /* Step 1: the rest of the cgroup, and the files the init moves itself in with. */
-static int send_cgroup(struct cgroup *cg, int fd, pid_t pid, struct skiff_error *err) {
+static int send_cgroup(struct cgroup *cg, bool defer_memory, int fd, pid_t pid, struct skiff_error *err) {
   int fds[CGROUP_MAX_HIERARCHIES + 1];
   if (cgroup_finish(cg, pid, err) < 0)
     return -1;
-  size_t n = cgroup_placement_fds(cgroup_placement(cg), fds);
-  return sync_send_fds(fd, SYNC_CGROUP, 0, fds, n, err);
+  const struct cgroup_placement *p = cgroup_placement(cg);
+  size_t n = cgroup_placement_fds(p, fds);
+  int defer = defer_memory && p->memory_task >= 0 ? SYNC_CGROUP_DEFER_LAST : 0;
+  return sync_send_fds(fd, SYNC_CGROUP, defer, fds, n, err);
 }
 
 static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, int *terminal_master,
                         struct skiff_error *err) {
   struct sync_msg msg;
-  if (sc->cgroup && send_cgroup(sc->cgroup, fd, *pid, err) < 0) /* step 1 */
+  if (sc->cgroup && send_cgroup(sc->cgroup, sc->defer_memory_join, fd, *pid, err) < 0) /* step 1 */
     return -1;
   /* step 2 -> 3 */
   if (sc->new_user_ns && (sync_expect(fd, SYNC_USERNS_READY, &msg, NULL, err) < 0 ||

@@ -10,7 +10,9 @@
  * |      |                 |                      | clone3 then). With it come the fds of each v1 "tasks"  |
  * |      |                 |                      | file (and cgroup2's cgroup.procs when clone3 could not |
  * |      |                 |                      | place the init at birth): init writes "0" into each,   |
- * |      |                 |                      | moving itself in, before anything else.                |
+ * |      |                 |                      | moving itself in, before anything else. The v1 memory  |
+ * |      |                 |                      | hierarchy's comes last; value SYNC_CGROUP_DEFER_LAST:  |
+ * |      |                 |                      | init keeps that one for step 6a.                       |
  * |  2   | init -> parent  | SYNC_USERNS_READY    | only when the user namespace is new (steps 2 and 3).   |
  * |      |                 |                      | init has joined the namespaces given by path and       |
  * |      |                 |                      | created or joined its user namespace. The parent       |
@@ -26,6 +28,9 @@
  * |      |                 |                      | createRuntime hooks now.                               |
  * |  6   | parent -> init  | SYNC_NS_READY_ACK    | value: the init's host pid. Init runs createContainer  |
  * |      |                 |                      | hooks, pivots, and applies the process settings.       |
+ * |  6a  | (init alone)    |                      | with SYNC_CGROUP_DEFER_LAST, after its mounts and      |
+ * |      |                 |                      | pivot, before the process settings: init writes "0"    |
+ * |      |                 |                      | into the memory "tasks" fd, then makes its cgroup ns.  |
  * |  7   | init -> parent  | SYNC_CREATED         | init is ready to exec and waits: on the exec fifo for  |
  * |      |                 |                      | `start` (create), or for step 8 (run). The parent      |
  * |      |                 |                      | writes state.json and the pid file.                    |
@@ -62,6 +67,9 @@ enum sync_type {
   SYNC_SECCOMP_FD = 102,
   SYNC_SECCOMP_DONE = 103,
 };
+
+/* SYNC_CGROUP's value: the last fd is the v1 memory hierarchy's, to be joined at step 6a. */
+#define SYNC_CGROUP_DEFER_LAST 1
 
 #define SYNC_TEXT_MAX 1024
 #define SYNC_MAX_FDS 20 /* fds with one message */

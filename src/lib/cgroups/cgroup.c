@@ -252,6 +252,12 @@ bool cgroup_finished(const struct cgroup *cg) {
   return cg->finished;
 }
 
+bool cgroup_memory_join_deferrable(const struct cgroup *cg) {
+  struct skiff_error ignored;
+  const struct cg_layout *l = cg_layout_get(&ignored);
+  return l && !cg->unit && !cg->finished && l->v1_of[CG_MEMORY] >= 0;
+}
+
 /* systemd: the unit, started with the init in it, gives the cgroup in the hierarchies systemd
  * manages; the others (v1 controllers systemd does not use) are made here, and every limit is
  * written as the fs driver does. The init still moves itself in everywhere: a no-op where systemd

@@ -45,6 +45,9 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
  * The systemd driver does everything here: its unit starts with the init in it. */
 int cgroup_finish(struct cgroup *cg, pid_t pid, struct skiff_error *err);
 bool cgroup_finished(const struct cgroup *cg);
+/* Whether the init may join the v1 memory cgroup after its mounts instead of at step 1 (init.c
+ * says why): the fs driver, memory a v1 controller, the v1 part still to be made by cgroup_finish. */
+bool cgroup_memory_join_deferrable(const struct cgroup *cg);
 
 /* The resolved path to keep in the state file and give to the functions below. Opaque:
  * "/a/b" usually, one "hierarchy:/path" line per hierarchy when they differ, '~' in front when
@@ -62,6 +65,7 @@ struct cgroup_placement {
   bool cgroup2_by_clone; /* set by the parent before clone3: the child is born in cgroup2_fd */
   size_t n_tasks;
   int tasks[CGROUP_MAX_HIERARCHIES]; /* each v1 hierarchy's "tasks", open for writing */
+  int memory_task;                   /* index in tasks of the v1 memory hierarchy's; -1: none */
 };
 
 /* The placement of the container's cgroup, opened by cgroup_create. Owned by cg. */
@@ -80,7 +84,7 @@ void cgroup_placement_close(struct cgroup_placement *p);
 int cgroup_place_self(const struct cgroup_placement *p, struct skiff_error *err);
 
 /* The fds cgroup_place_self would write "0" into, for a child that receives them (at most
- * CGROUP_MAX_HIERARCHIES + 1); returns how many. */
+ * CGROUP_MAX_HIERARCHIES + 1); returns how many. The v1 memory hierarchy's comes last. */
 size_t cgroup_placement_fds(const struct cgroup_placement *p, int *fds);
 
 /* The receiving child's half: "0" into each fd, which it then closes. */

@@ -24,6 +24,7 @@ void cgroup_placement_init(struct cgroup_placement *p) {
   p->cgroup2_procs = -1;
   p->cgroup2_by_clone = false;
   p->n_tasks = 0;
+  p->memory_task = -1;
 }
 
 void cgroup_placement_close(struct cgroup_placement *p) {
@@ -51,6 +52,8 @@ int cg_placement_add(struct cgroup_placement *p, const struct cg_hierarchy *h, i
   int fd = openat(dirfd, "tasks", O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "open cgroup %s/%s/tasks", h->mount, shown);
+  if (h->controllers & CG_BIT(CG_MEMORY))
+    p->memory_task = (int)p->n_tasks;
   p->tasks[p->n_tasks++] = fd;
   return 0;
 }
@@ -60,7 +63,10 @@ size_t cgroup_placement_fds(const struct cgroup_placement *p, int *fds) {
   if (!p->cgroup2_by_clone && p->cgroup2_procs >= 0)
     fds[n++] = p->cgroup2_procs;
   for (size_t i = 0; i < p->n_tasks; i++)
-    fds[n++] = p->tasks[i];
+    if ((int)i != p->memory_task)
+      fds[n++] = p->tasks[i];
+  if (p->memory_task >= 0)
+    fds[n++] = p->tasks[p->memory_task];
   return n;
 }
 
