@@ -256,6 +256,8 @@ static int init_environment(const struct spawn_config *sc, int sync_fd, const st
   struct mount_cgroup_view view = {.ns_pending = sc->late_cgroup_ns, .memory_dir = late->dir};
   if (rootfs_setup(c, sc->rootfs, in_user_ns, sc->idmap_trees, &view, err) < 0)
     return -1;
+  if (!sc->hook_steps)
+    return 0;
   if (sync_send(sync_fd, SYNC_NS_READY, 0, err) < 0) /* step 5 */
     return -1;
   return sync_expect(sync_fd, SYNC_NS_READY_ACK, &msg, NULL, err); /* step 6 */

@@ -65,10 +65,11 @@ static void spawn_plan(struct spawn_config *sc) {
       sc->early_unshare = CLONE_NEWNET;
     }
   }
-  /* Hooks before step 7 may look at the init's cgroups: with them it joins every one at step 1. */
+  /* Steps 5 and 6 are there for the hooks that run before step 7; those may look at the init's
+   * cgroups, so with them it joins every one at step 1. */
   const struct oci_hooks *h = &c->hooks;
-  sc->defer_memory_join = sc->cgroup && cgroup_memory_join_deferrable(sc->cgroup) && !h->prestart.n &&
-                          !h->create_runtime.n && !h->create_container.n;
+  sc->hook_steps = h->prestart.n || h->create_runtime.n || h->create_container.n;
+  sc->defer_memory_join = sc->cgroup && cgroup_memory_join_deferrable(sc->cgroup) && !sc->hook_steps;
   /* a cgroup namespace is rooted where the init is when it is made: after the late join then */
   sc->late_cgroup_ns = sc->defer_memory_join && (late & CLONE_NEWCGROUP);
   if (!sc->late_cgroup_ns)
@@ -160,21 +161,15 @@ static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, int *termin
                           ns_write_id_maps(*pid, &sc->config->linux_, err) < 0 ||
                           sync_send(fd, SYNC_IDMAP_DONE, 0, err) < 0))
     return -1;
-  /* step 4 (optional), then 5 */
-  if (sync_recv(fd, &msg, NULL, err) < 0)
-    return -1;
-  if (msg.type == SYNC_PID) {
-    adopt_forked_init(pid, &msg);
-    if (sync_expect(fd, SYNC_NS_READY, &msg, NULL, err) < 0)
+  if (sc->unshare_pid) { /* step 4 */
+    if (sync_expect(fd, SYNC_PID, &msg, NULL, err) < 0)
       return -1;
-  } else if (msg.type != SYNC_NS_READY) {
-    return skiff_fail(err, EPROTO, "sync: unexpected message %u before ns-ready", msg.type);
+    adopt_forked_init(pid, &msg);
   }
-  /* step 5: prestart and createRuntime hooks */
-  if (sc->on_namespaces_ready && sc->on_namespaces_ready(sc, *pid, err) < 0)
-    return -1;
-  /* step 6 carries the init's host pid, which the hooks it runs see in the state */
-  if (sync_send(fd, SYNC_NS_READY_ACK, *pid, err) < 0)
+  /* steps 5 and 6, for the prestart, createRuntime and createContainer hooks */
+  if (sc->hook_steps && (sync_expect(fd, SYNC_NS_READY, &msg, NULL, err) < 0 ||
+                         (sc->on_namespaces_ready && sc->on_namespaces_ready(sc, *pid, err) < 0) ||
+                         sync_send(fd, SYNC_NS_READY_ACK, *pid, err) < 0))
     return -1;
   /* the pty master (process.terminal), then step 7 */
   if (sc->config->process.terminal && sync_expect(fd, SYNC_TERMINAL, &msg, terminal_master, err) < 0)

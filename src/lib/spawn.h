@@ -40,6 +40,7 @@ struct spawn_config {
   bool unshare_pid;            /* new pid ns entered with unshare + fork (step 4) */
   bool new_time_ns;
   bool unprivileged_maps; /* new user ns whose maps a parent without root writes (init dumpable meanwhile) */
+  bool hook_steps;        /* steps 5 and 6: prestart, createRuntime or createContainer hooks */
   bool defer_memory_join; /* the init joins the v1 memory cgroup after its mounts (init.c) */
   bool late_cgroup_ns;    /* ... and makes its cgroup namespace only then */
 };

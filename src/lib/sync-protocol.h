@@ -23,10 +23,12 @@
  * |  4   | init -> parent  | SYNC_PID             | only when a new pid namespace had to be entered by     |
  * |      |                 |                      | unshare+fork: value = host pid of the new init; the    |
  * |      |                 |                      | process that sent it exits, the parent adopts the pid. |
- * |  5   | init -> parent  | SYNC_NS_READY        | every namespace is set up (hostname, lo) and the       |
+ * |  5   | init -> parent  | SYNC_NS_READY        | only with prestart, createRuntime or createContainer   |
+ * |      |                 |                      | hooks (without, two wakeups less). Every namespace is  |
+ * |      |                 |                      | set up (hostname, lo) and the                          |
  * |      |                 |                      | config's mounts are done. The parent runs prestart and |
  * |      |                 |                      | createRuntime hooks now.                               |
- * |  6   | parent -> init  | SYNC_NS_READY_ACK    | value: the init's host pid. Init runs createContainer  |
+ * |  6   | parent -> init  | SYNC_NS_READY_ACK    | the hooks ran. Init runs createContainer               |
  * |      |                 |                      | hooks, pivots, and applies the process settings.       |
  * |  6a  | (init alone)    |                      | with SYNC_CGROUP_DEFER_LAST, after its mounts and      |
  * |      |                 |                      | pivot, before the process settings: init writes "0"    |
