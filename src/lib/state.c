@@ -108,8 +108,17 @@ int state_dir_create(const char *root, const char *id, struct skiff_error *err) 
 }
 
 int state_dir_open_unlocked(const char *root, const char *id, struct skiff_error *err) {
-  cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int dirfd = rootfd < 0 ? -1 : openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  /* one open of "<root>/<id>" (O_NOFOLLOW guards the id's component), from the root's fd only when
+   * that path would be too long */
+  const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
+  char path[PATH_MAX];
+  int n = format_string(path, sizeof path, "%s/%s", root, id), dirfd;
+  if (n >= 0 && (size_t)n < sizeof path) {
+    dirfd = open(path, flags);
+  } else {
+    cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dirfd = rootfd < 0 ? -1 : openat(rootfd, id, flags);
+  }
   if (dirfd < 0) {
     if (errno == ENOENT)
       return skiff_fail(err, ENOENT, "container does not exist");

@@ -25,8 +25,11 @@ char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error 
   }
   size_t cap = 4096, used = 0;
   struct stat st;
-  if (fd_stat(fd, &st) == 0 && st.st_size > 0)
-    cap = (size_t)st.st_size + 1;
+  /* A regular file whose size is known is read in one call: one byte more is asked for than it has,
+   * so that a short read is its end (procfs and sysfs files say 0 or 4096 and are read to EOF). */
+  bool sized = fd_stat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  if (sized)
+    cap = (size_t)st.st_size + 2;
   cleanup_free char *buf = malloc(cap);
   if (!buf) {
     skiff_fail_errno(err, errno, "read %s", name);
@@ -52,6 +55,8 @@ char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error 
     if (n == 0)
       break;
     used += (size_t)n;
+    if (sized && used < cap - 1)
+      break;
   }
   buf[used] = '\0';
   if (len)
