@@ -123,8 +123,9 @@ int capabilities_apply(const struct oci_process *process, struct skiff_error *er
                             "process.capabilities: set effective, permitted and inheritable sets");
   }
 
-  /* Kernels before 4.3 have no ambient set (EINVAL): fine as long as none is asked for. */
-  if (cap_reset_ambient() < 0 && (amb || errno != EINVAL))
+  /* Kernels before 4.3 have no ambient set (EINVAL): fine as long as none is asked for. One prctl:
+   * libcap's cap_reset_ambient() first asks the kernel about each capability in turn. */
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && (amb || errno != EINVAL))
     return skiff_fail_errno(err, errno, "process.capabilities.ambient: clear the ambient set");
   /* The kernel refuses an ambient capability that is not both permitted and inheritable;
    * runc and crun skip those rather than fail. */

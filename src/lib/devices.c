@@ -80,11 +80,8 @@ static int create_node(int root_fd, const struct device_node *d, bool bind, stru
   cleanup_close int dir = open_parent(root_fd, d->path, name, err);
   if (dir < 0)
     return -1;
-  /* the mode as given, not less the init's umask */
-  mode_t old_umask = umask(0);
   int r = mknodat(dir, name, d->type | d->mode, makedev(d->major, d->minor));
   int e = errno;
-  umask(old_umask);
   if (r < 0 && e == EEXIST) /* the image or an earlier mount has it: keep it, as runc */
     return 0;
   if (r < 0 && e == EPERM)
@@ -155,7 +152,7 @@ static int dev_links(int root_fd, struct skiff_error *err) {
   return 0;
 }
 
-int devices_setup(const struct oci_config *config, int root_fd, bool in_user_ns, struct skiff_error *err) {
+static int make_nodes(const struct oci_config *config, int root_fd, bool in_user_ns, struct skiff_error *err) {
   for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++) {
     const struct device_node *d = &default_devices[i];
     if (config_has_device(config, d->path))
@@ -171,7 +168,15 @@ int devices_setup(const struct oci_config *config, int root_fd, bool in_user_ns,
     if (config_device(c, &d, err) < 0 || create_node(root_fd, &d, in_user_ns, err) < 0)
       return skiff_error_prefix(err, "linux.devices[%zu] (%s)", i, c->path);
   }
-  return dev_links(root_fd, err);
+  return 0;
+}
+
+int devices_setup(const struct oci_config *config, int root_fd, bool in_user_ns, struct skiff_error *err) {
+  /* the nodes get the modes as given, not less the init's umask */
+  mode_t old_umask = umask(0);
+  int r = make_nodes(config, root_fd, in_user_ns, err);
+  umask(old_umask);
+  return r < 0 ? -1 : dev_links(root_fd, err);
 }
 
 /* The container's /dev/null, resolved in its root and opened for reading and writing only once
