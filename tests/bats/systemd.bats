@@ -116,12 +116,18 @@ assert_unit_gone() {
   assert_unit_gone "$unit" "$path"
 }
 
-@test "systemd: run prints the scope as the container's first instruction sees it" {
-  requires systemd
+# run of `cat /proc/self/cgroup` in the scope skiff-test-$ID.scope of system.slice, seen from the
+# host's cgroup namespace.
+run_in_test_scope() {
   remove_namespace cgroup
   update_config '.linux.cgroupsPath = "system.slice:skiff-test:" + $id' --arg id "$ID"
   set_args cat /proc/self/cgroup
   run --separate-stderr skiff run --bundle "$BUNDLE" "$ID" </dev/null
+}
+
+@test "systemd: run prints the scope as the container's first instruction sees it" {
+  requires systemd
+  run_in_test_scope
   assert_success
   assert_line --regexp "^0::/system.slice/skiff-test-$ID.scope\$|:/system.slice/skiff-test-$ID.scope\$"
   assert_unit_gone "skiff-test-$ID.scope" "system.slice/skiff-test-$ID.scope"
@@ -188,10 +194,7 @@ assert_unit_gone() {
   defer systemctl stop dbus.service dbus.socket
   [[ -S /run/dbus/system_bus_socket ]] || fail "dbus runs, without /run/dbus/system_bus_socket"
   local unit="skiff-test-$ID.scope"
-  remove_namespace cgroup
-  update_config '.linux.cgroupsPath = "system.slice:skiff-test:" + $id' --arg id "$ID"
-  set_args cat /proc/self/cgroup
-  run --separate-stderr skiff run --bundle "$BUNDLE" "$ID" </dev/null
+  run_in_test_scope
   assert_success
   assert_line --regexp ":/system.slice/$unit\$"
   assert_unit_gone "$unit" "system.slice/$unit"
