@@ -306,10 +306,13 @@ int init_process_setup(const struct oci_process *p, int preserve_fds, const stru
     return -1;
   if (seccomp && !p->no_new_privileges && load_seccomp(seccomp, sync_fd, err) < 0)
     return -1;
+  int cwd_entered = process_chdir_early(p, err);
+  if (cwd_entered < 0)
+    return -1;
   if (capabilities_apply_bounding(p, err) < 0 || process_set_user(p, err) < 0 ||
       capabilities_apply(p, err) < 0)
     return -1;
-  if (process_chdir_umask(p, err) < 0 || process_apply_no_new_privs(p, err) < 0)
+  if (process_chdir_umask(p, cwd_entered, err) < 0 || process_apply_no_new_privs(p, err) < 0)
     return -1;
   *exe = process_find_executable(p, err);
   if (!*exe)

@@ -153,9 +153,17 @@ int process_set_user(const struct oci_process *process, struct skiff_error *err)
   return 0;
 }
 
-int process_chdir_umask(const struct oci_process *process, struct skiff_error *err) {
+int process_chdir_early(const struct oci_process *process, struct skiff_error *err) {
+  if (!process->cwd || !*process->cwd || chdir(process->cwd) == 0)
+    return 1;
+  if (errno == EACCES || errno == EPERM)
+    return 0;
+  return skiff_fail_errno(err, errno, "chdir to cwd (\"%s\") set in config.json failed", process->cwd);
+}
+
+int process_chdir_umask(const struct oci_process *process, bool cwd_entered, struct skiff_error *err) {
   umask(process->user.has_umask ? (mode_t)process->user.umask : 0022);
-  if (process->cwd && *process->cwd && chdir(process->cwd) < 0)
+  if (!cwd_entered && chdir(process->cwd) < 0)
     return skiff_fail_errno(err, errno, "chdir to cwd (\"%s\") set in config.json failed", process->cwd);
   return 0;
 }

@@ -274,6 +274,16 @@ EOF
   skiff delete --force "$ID"
 }
 
+@test "exec --cwd with --user: entered before the user is set, as runc does" {
+  mkdir -m 0700 "$ROOTFS/private"
+  start_sleeper
+  run --separate-stderr skiff exec --cwd /private --user 1000:1000 "$ID" sh -c 'pwd; ls . 2>&1; true'
+  assert_success
+  assert_line --index 0 /private
+  assert_line --index 1 --partial 'Permission denied'
+  skiff delete --force "$ID"
+}
+
 @test "exec --user uid:gid and --additional-gids" {
   start_sleeper
   run --separate-stderr skiff exec --user 1000:1001 --additional-gids 10 --additional-gids 20 "$ID" \

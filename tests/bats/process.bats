@@ -54,6 +54,31 @@ status_field() {
   assert_output /etc
 }
 
+@test "cwd: entered before the user is set (runc's order): the user may start where only root can search" {
+  mkdir -m 0700 "$ROOTFS/private"
+  update_config '.process.cwd = "/private" | .process.user = {uid: 1000, gid: 1000}'
+  run_container sh -c 'pwd; id -u; ls . 2>&1'
+  assert_line --index 0 /private
+  assert_line --index 1 1000
+  assert_line --index 2 --partial 'Permission denied'
+}
+
+@test "cwd: a directory only the final user can reach is entered once the user is set" {
+  requires userns
+  add_namespace user
+  update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .process.cwd = "/mine" | .process.user = {uid: 1000, gid: 1000}'
+  chown -R 100000:100000 "$ROOTFS"
+  # the container's user (host 101000) owns it; its group is not mapped, so the container's root
+  # has no CAP_DAC_OVERRIDE over it
+  mkdir -m 0700 "$ROOTFS/mine"
+  chown 101000:4242 "$ROOTFS/mine"
+  run_container sh -c 'pwd; ls -a . | head -1'
+  assert_success
+  assert_output $'/mine\n.'
+}
+
 @test "user: uid, gid and additionalGids, as /proc/self/status shows them" {
   update_config '.process.user = {uid: 1000, gid: 1000, additionalGids: [10, 20]}'
   run_container cat /proc/self/status
