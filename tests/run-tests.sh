@@ -4,7 +4,8 @@
 #   tests/run-tests.sh [UNIT-TEST-PROGRAM | FILE.bats]...
 #
 # Runs the unit test programs given (default: tests/unit/test-* built in the current directory), the bats
-# suite (the .bats files given, default all of tests/bats/), and tests/vm/run.sh when it exists, each a
+# suite (the .bats files given, default all of tests/bats/ and tests/bats/clients/: the engines driving
+# the runtime), and tests/vm/run.sh when it exists, each a
 # TAP stream shown as it runs. Ends with one line "N passed, N failed, N skipped"; exits non-zero when a
 # test failed or nothing ran.
 #
@@ -35,7 +36,7 @@ fi
 whole_suite=false
 if [[ ${#bats_files[@]} -eq 0 ]]; then
   whole_suite=true
-  bats_files=("$srcdir"/tests/bats/*.bats)
+  bats_files=("$srcdir"/tests/bats/*.bats "$srcdir"/tests/bats/clients/*.bats)
 fi
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/skiff-tests.XXXXXX") || exit 1
