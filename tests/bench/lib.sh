@@ -211,3 +211,69 @@ s_depopulate() { # SIGKILL first, so that delete does not wait for each containe
   done
   POPULATION=0
 }
+
+# --- docker run --rm (the engine-level row) ---------------------------------------------------------
+
+# One private dockerd (Debian's docker.io) for the three runtimes, each registered in its daemon.json as
+# "bench-<runtime>" (the name "runc" is dockerd's own). Its data-root, exec-root, socket and key are in
+# $BENCH_TMP/docker; it runs in a network namespace of its own, without its bridge and iptables rules
+# (the containers get --network none), and in a private mount namespace (its overlay2 mounts stay there;
+# on a hybrid host without the v2 mount, as crun needs, for all three alike).
+DOCKER_CLI=/usr/bin/docker # Debian's: /usr/local/bin/docker may be another one
+docker_cli() { DOCKER_CONFIG=$BENCH_TMP/docker/cli "$DOCKER_CLI" --host "unix://$BENCH_TMP/docker/docker.sock" "$@"; }
+
+docker_up() { # RUNTIME... (their binaries from bin_of)
+  local d=$BENCH_TMP/docker tag=${BENCH_TMP##*.} rt runtimes='{}' tries umount_v2=""
+  DOCKER_NS=skiff-bench-$tag DOCKER_CGROUP=/skiff-bench-$tag
+  mkdir -p "$d"
+  [[ -e /run/docker ]] || touch "$d/made-run-docker" # dockerd makes /run/docker/plugins, a fixed path
+  for rt in "$@"; do
+    runtimes=$(jq -c --arg n "bench-$rt" --arg p "$(realpath "$(bin_of "$rt")")" '. + {($n): {path: $p}}' \
+      <<<"$runtimes") # the shim runs it from elsewhere: an absolute path
+  done
+  jq -n --arg d "$d" --arg cg "$DOCKER_CGROUP" --argjson rts "$runtimes" '{
+    "data-root": "\($d)/data", "exec-root": "\($d)/exec", "pidfile": "\($d)/docker.pid",
+    "hosts": ["unix://\($d)/docker.sock"], "deprecated-key-path": "\($d)/key.json",
+    "storage-driver": "overlay2", "cgroup-parent": $cg, "bridge": "none", "iptables": false,
+    "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024}}, "runtimes": $rts
+  }' >"$d/daemon.json" || return 1
+  ip netns add "$DOCKER_NS" || return 1
+  $HYBRID && umount_v2="umount /sys/fs/cgroup/unified &&"
+  nsenter --net="/run/netns/$DOCKER_NS" unshare --mount --propagation private \
+    sh -c "$umount_v2 exec /usr/sbin/dockerd --config-file \"\$1\"" sh "$d/daemon.json" \
+    </dev/null >"$d/dockerd.log" 2>&1 &
+  DOCKERD_PID=$!
+  for ((tries = 0; tries < 1200; tries++)); do
+    docker_cli version >/dev/null 2>&1 && break
+    kill -0 "$DOCKERD_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  docker_cli version >/dev/null 2>&1 || { echo "bench: dockerd: $(tail -3 "$d/dockerd.log")" >&2; return 1; }
+  tar -C "$BENCH_TMP/rootfs" -cf - . | docker_cli import - skiff-bench:latest >/dev/null
+}
+
+docker_down() {
+  local d=$BENCH_TMP/docker tries pid
+  [[ -n ${DOCKERD_PID-} ]] || return 0
+  kill "$DOCKERD_PID" 2>/dev/null
+  for ((tries = 0; tries < 600; tries++)); do
+    kill -0 "$DOCKERD_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  # its containerd and shims, should it have died without stopping them
+  for pid in $DOCKERD_PID $(grep -l -F -- "$d/exec/containerd/" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
+    kill -KILL "$pid" 2>/dev/null
+  done
+  DOCKERD_PID=""
+  ip netns delete "$DOCKER_NS" 2>/dev/null
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d -path "*$DOCKER_CGROUP*" -exec rmdir {} + 2>/dev/null
+  [[ -e $d/made-run-docker ]] && rmdir /run/docker/plugins /run/docker 2>/dev/null
+  true
+}
+
+docker_run_true() {
+  docker_cli run --rm --pull never --network none --runtime "bench-$RT_NAME" skiff-bench:latest /bin/true \
+    </dev/null >/dev/null 2>>"$BENCH_TMP/$RT_NAME.err"
+}
+s_docker_warm() { docker_run_true; }
+s_docker() { timed docker docker_run_true; } # I: `docker run --rm` of /bin/true with this runtime

@@ -10,7 +10,8 @@
 #   BENCH_COUNTS="10 200 1000"  populations of running containers for the scaling rows ("" skips them)
 #   BENCH_SCALE_ITER=15    samples per population
 #   BENCH_RSS_ITER=10      samples of peak RSS
-#   BENCH_TESTS="run exec rss memlimit scale"   which measurements
+#   BENCH_DOCKER_ITER=20   samples of `docker run --rm` per runtime
+#   BENCH_TESTS="run exec rss memlimit scale docker"   which measurements (docker: when docker.io is there)
 #   BENCH_RUNTIMES="skiff crun runc"; CRUN=path RUNC=path BENCH_BUSYBOX=/bin/busybox (static)
 #   BENCH_KEEP_ERR=DIR     keep the runtimes' stderr (and what a hung command was doing) in DIR
 # The defaults take 2-3 minutes on an idle 2-CPU machine (longer under load), most of it the scaling rows.
@@ -42,8 +43,12 @@ export BENCH_BUSYBOX=${BENCH_BUSYBOX:-/bin/busybox}
 file -L "$BENCH_BUSYBOX" 2>/dev/null | grep -q 'statically linked' || die "$BENCH_BUSYBOX: not a static busybox"
 export BENCH_ITER=${BENCH_ITER:-50} BENCH_WARMUP=${BENCH_WARMUP:-3} BENCH_SCALE_ITER=${BENCH_SCALE_ITER:-15}
 export BENCH_RSS_ITER=${BENCH_RSS_ITER:-10} BENCH_COUNTS=${BENCH_COUNTS-10 200 1000}
+BENCH_DOCKER_ITER=${BENCH_DOCKER_ITER:-20}
 RUNTIMES=${BENCH_RUNTIMES:-skiff crun runc}
-TESTS=${BENCH_TESTS:-run exec rss memlimit scale}
+HAVE_DOCKER=true
+for cmd in "$DOCKER_CLI" /usr/sbin/dockerd containerd jq nsenter ip; do command -v "$cmd" >/dev/null || HAVE_DOCKER=false; done
+TESTS=${BENCH_TESTS:-run exec rss memlimit scale $($HAVE_DOCKER && echo docker)}
+[[ $TESTS != *docker* ]] || $HAVE_DOCKER || die "the docker row needs docker.io, containerd, jq, nsenter and ip"
 [[ -z $BENCH_COUNTS ]] && TESTS=${TESTS/scale/}
 
 bin_of() { case $1 in skiff) echo "$SKIFF" ;; crun) echo "$CRUN" ;; runc) echo "$RUNC" ;; esac; }
@@ -69,6 +74,7 @@ cleanup() {
   trap '' PIPE # the reader of our output may be gone (Ctrl-C on `run.sh | tee`): clean up all the same
   local rt dir cg
   for rt in "${!SERVER[@]}"; do kill "${SERVER[$rt]}" 2>/dev/null; done
+  docker_down
   wait
   for rt in $RUNTIMES; do
     for dir in "$BENCH_TMP/root-$rt"/bench-*; do
@@ -165,6 +171,14 @@ for test in $TESTS; do
       ask "$rt" depopulate
     done
     ;;
+  docker)
+    progress "docker run --rm ($BENCH_DOCKER_ITER samples each)"
+    read -ra rts <<<"$RUNTIMES"
+    docker_up "${rts[@]}" || die "dockerd did not start"
+    each docker_warm
+    for ((i = 0; i < BENCH_DOCKER_ITER; i++)); do each docker "$i"; done
+    docker_down
+    ;;
   *) die "unknown test $test" ;;
   esac
 done
@@ -220,6 +234,11 @@ echo "min memory.limit: the smallest linux.resources.memory.limit (by bisection,
 echo "  \`run echo ok\` prints ok: what the runtime's init charges after placing itself in the cgroup, and echo"
 $HYBRID && echo "note: hybrid cgroup host: crun (1.8.1 refuses hybrid) ran in a private mount namespace" \
   "with /sys/fs/cgroup/unified unmounted; skiff and runc ran on the host's mounts"
+if [[ $TESTS == *docker* ]]; then
+  echo "docker: \`docker run --rm --network none\` of /bin/true (busybox image, overlay2), median of $BENCH_DOCKER_ITER;"
+  echo "  $("$DOCKER_CLI" --version | sed 's/,.*//'), one dockerd with the three runtimes in its daemon.json"
+  $HYBRID && echo "  (that dockerd, and so all three runtimes, in a mount namespace without /sys/fs/cgroup/unified)"
+fi
 echo
 printf '%-26s %11s %11s %11s %7s %7s  %s\n' "" skiff crun runc sk/crun sk/runc "target"
 if [[ $TESTS == *run* ]]; then
@@ -240,6 +259,9 @@ if [[ $TESTS == *memlimit* ]]; then
   row memlimit "min memory.limit, run echo" "<=128 KiB" "$(verdict "$(val memlimit skiff)" 128)"
 fi
 row stripped "stripped binary" "<=400 KiB" "$(verdict "$(val stripped skiff)" 409600)"
+if [[ $TESTS == *docker* ]]; then
+  row docker "docker run --rm /bin/true"
+fi
 if [[ $TESTS == *scale* ]]; then
   echo
   echo "with N detached 'sleep' containers of the runtime running ($BENCH_SCALE_ITER samples each: run --detach"
@@ -267,4 +289,5 @@ for rt in $RUNTIMES; do
 done
 echo
 echo "made by: BENCH_ITER=$BENCH_ITER BENCH_COUNTS=\"$BENCH_COUNTS\" BENCH_SCALE_ITER=$BENCH_SCALE_ITER" \
+  "BENCH_DOCKER_ITER=$BENCH_DOCKER_ITER" \
   "tests/bench/run.sh $SKIFF"
