@@ -121,7 +121,7 @@ teardown() {
 docker_leftovers() {
   find "$DK"/exec/runtime-*/moby -mindepth 1 -maxdepth 1 2>/dev/null
   find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path "*$DK_CG/*" 2>/dev/null
-  awk -v d="$DK/data/" 'index($5, d) == 1 && $5 != d "" { print $5 }' /proc/self/mountinfo |
+  awk -v d="$DK/data/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo |
     grep -E '/(containers|volumes)/'
 }
 
