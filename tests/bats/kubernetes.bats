@@ -228,37 +228,40 @@ saved() {
   cat "$K/ids/$1"
 }
 
-# pod_config NAME [PID-MODE]: the PodSandboxConfig of pod NAME, as the kubelet builds one, in
-# $K/NAME.pod.json (with a "safe" sysctl, which the runtime sets in the pod's network namespace); PID-MODE
-# POD for a pod whose containers share one pid namespace (shareProcessNamespace), CONTAINER by default
+# pod_config NAME [JQ-FILTER]: the PodSandboxConfig of pod NAME, as the kubelet builds one (with a
+# "safe" sysctl, which the runtime sets in the pod's network namespace), changed by JQ-FILTER, in
+# $K/NAME.pod.json
 pod_config() {
-  jq -n --arg name "$1" --arg uid "$RUN_NAME-$1" --arg logs "$K/logs/$1" --arg parent "$CGROUP_TOP/pod-$1" \
-    --arg pid "${2:-CONTAINER}" '{
+  jq -n --arg name "$1" --arg uid "$RUN_NAME-$1" --arg logs "$K/logs/$1" --arg parent "$CGROUP_TOP/pod-$1" '{
     metadata: {name: $name, uid: $uid, namespace: "skiff-test", attempt: 0},
     hostname: ("pod-" + $name), log_directory: $logs,
     labels: {app: "skiff-test"},
     linux: {cgroup_parent: $parent, sysctls: {"net.ipv4.ip_unprivileged_port_start": "80"},
-            security_context: {namespace_options: {network: "POD", pid: $pid}}}
-  }' >"$K/$1.pod.json"
+            security_context: {namespace_options: {network: "POD", pid: "CONTAINER"}}}
+  } | '"${2:-.}" >"$K/$1.pod.json" || return 1
   mkdir -p "$K/logs/$1"
   echo "$K/$1.pod.json"
 }
 
-# container_config NAME SCRIPT [RESOURCES-JSON [SECURITY-CONTEXT-JSON]]: a busybox container running
-# `sh -c SCRIPT`, with the namespaces and seccomp profile a kubelet gives a pod's container by default
+# container_config NAME SCRIPT [JQ-FILTER]: the ContainerConfig of a busybox container running
+# `sh -c SCRIPT`, with the namespaces, seccomp profile, masked and read-only paths a kubelet gives a
+# pod's container by default, then changed by JQ-FILTER (resources, security context, mounts...), in
+# $K/NAME.ctr.json
 container_config() {
-  jq -n --arg name "$1" --arg script "$2" --argjson res "${3:-null}" --argjson sc "${4:-{\}}" \
-    --arg image "$BUSYBOX_IMAGE" '{
+  jq -n --arg name "$1" --arg script "$2" --arg image "$BUSYBOX_IMAGE" '{
     metadata: {name: $name, attempt: 0}, image: {image: $image},
     command: ["sh", "-c", $script], log_path: ($name + ".log"),
-    linux: ({security_context: ({namespace_options: {network: "POD", pid: "CONTAINER"},
-                                 seccomp: {profile_type: "RuntimeDefault"}} + $sc)}
-      + (if $res then {resources: $res} else {} end))
-  }' >"$K/$1.ctr.json"
+    linux: {security_context: {namespace_options: {network: "POD", pid: "CONTAINER"},
+      seccomp: {profile_type: "RuntimeDefault"},
+      masked_paths: ["/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+                     "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"],
+      readonly_paths: ["/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]}}
+  } | '"${3:-.}" >"$K/$1.ctr.json" || return 1
   echo "$K/$1.ctr.json"
 }
 
-# run_pod NAME [PID-MODE]: RunPodSandbox with the RuntimeClass's handler; saves the id as pod-NAME
+# run_pod NAME [JQ-FILTER]: RunPodSandbox (pod_config's) with the RuntimeClass's handler; saves the id
+# as pod-NAME
 run_pod() {
   local id
   id=$(cri runp "$(pod_config "$1" "${2-}")" "$(runtime_handler)") || fail "RunPodSandbox $1 failed"
@@ -289,11 +292,11 @@ assert_task_gone() {
   done
 }
 
-# start_container POD NAME SCRIPT [RESOURCES-JSON [SECURITY-CONTEXT-JSON]]: CreateContainer,
-# StartContainer; saves ctr-NAME
+# start_container POD NAME SCRIPT [JQ-FILTER]: CreateContainer (container_config's), StartContainer;
+# saves ctr-NAME
 start_container() {
   local pod=$1 name=$2 id
-  id=$(cri create "$(saved "pod-$pod")" "$(container_config "$name" "$3" "${4-}" "${5-}")" "$K/$pod.pod.json") ||
+  id=$(cri create "$(saved "pod-$pod")" "$(container_config "$name" "$3" "${4-}")" "$K/$pod.pod.json") ||
     fail "CreateContainer $name failed"
   save "ctr-$name" "$id"
   cri start "$id" || fail "StartContainer $name failed"
@@ -440,7 +443,8 @@ assert_shim_child() {
   pod=$(saved pod-a)
   id=$(cri create "$pod" "$(container_config web 'mkdir -p /www && hostname > /www/index.html &&
         httpd -p 8080 -h /www && echo started && exec sleep 100000' \
-        '{"memory_limit_in_bytes": 67108864, "cpu_period": 100000, "cpu_quota": 50000, "cpu_shares": 256}')" \
+        '.linux.resources = {memory_limit_in_bytes: 67108864, cpu_period: 100000, cpu_quota: 50000, cpu_shares: 256}
+         | .envs = [{key: "GREETING", value: "hello pod"}] | .working_dir = "/www"')" \
         "$K/a.pod.json") || fail "CreateContainer failed"
   save ctr-web "$id"
   run cri inspect -v "$id"
@@ -491,6 +495,22 @@ assert_shim_child() {
   run cri exec "$id" sh -c 'wget -qO- http://127.0.0.1:8080/'
   assert_success
   assert_output pod-a
+  # the container's environment and working directory, which the exec'd process gets too
+  run cri exec "$id" sh -c 'pwd; echo "$GREETING"'
+  assert_line --index 0 /www
+  assert_line --index 1 "hello pod"
+  # the masked paths the CRI asked for (those files this kernel has: /dev/null bound over them) and
+  # the read-only ones
+  local masked n=0
+  for masked in $(cri inspect -v "$id" | jq -r '.info.info.runtimeSpec.linux.maskedPaths[]'); do
+    [[ -f $masked ]] || continue
+    run cri exec "$id" sh -c "wc -c <$masked"
+    assert_output 0
+    n=$((n + 1))
+  done
+  ((n > 0)) || fail "no masked file to check"
+  run cri exec "$id" awk '$5 == "/proc/sys" { print substr($6, 1, 3) }' /proc/self/mountinfo
+  assert_output ro,
   # the pod's sysctl, set by the runtime in the pod's network namespace, not in the host's
   run cri exec "$id" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
   assert_output 80
@@ -501,16 +521,18 @@ assert_shim_child() {
 @test "kubernetes: two containers in one pod share its network namespace" {
   cri_setup web
   # as the kubelet runs a container with runAsUser and readOnlyRootFilesystem
-  start_container a client 'trap "exit 0" TERM; while :; do sleep 0.2; done' '' \
-    '{"run_as_user": {"value": 1000}, "readonly_rootfs": true}'
+  start_container a client 'trap "exit 0" TERM; while :; do sleep 0.2; done' \
+    '.linux.security_context += {run_as_user: {value: 1000}, readonly_rootfs: true}'
   local pause web client
   pause=$(pid_of "$(saved pod-a)")
   web=$(pid_of "$(saved ctr-web)")
   client=$(pid_of "$(saved ctr-client)")
-  local ns
-  ns=$(readlink "/proc/$pause/ns/net")
-  assert_equal "$(readlink "/proc/$web/ns/net")" "$ns"
-  assert_equal "$(readlink "/proc/$client/ns/net")" "$ns"
+  local ns kind
+  for kind in net ipc uts; do
+    ns=$(readlink "/proc/$pause/ns/$kind")
+    assert_equal "$(readlink "/proc/$web/ns/$kind")" "$ns"
+    assert_equal "$(readlink "/proc/$client/ns/$kind")" "$ns"
+  done
   # each container has a mount and pid namespace of its own
   [[ $(readlink "/proc/$web/ns/mnt") != "$(readlink "/proc/$client/ns/mnt")" ]] || fail "one mount namespace"
   [[ $(readlink "/proc/$web/ns/pid") != "$(readlink "/proc/$client/ns/pid")" ]] || fail "one pid namespace"
@@ -575,11 +597,13 @@ assert_shim_child() {
   cri_setup web
   local id
   id=$(saved ctr-web)
-  echo '{"memory_limit_in_bytes": 100663296, "cpu_period": 100000, "cpu_quota": 20000, "cpu_shares": 512}' \
-    >"$K/update.json"
+  echo '{"memory_limit_in_bytes": 100663296, "cpu_period": 100000, "cpu_quota": 20000, "cpu_shares": 512,
+         "cpuset_cpus": "0", "cpuset_mems": "0"}' >"$K/update.json"
   run cri update "$id" "$K/update.json"
   assert_success
   assert_limits "$CGROUP_TOP/pod-a/$id" 100663296 20000 100000 512
+  assert_equal "$(cgroup_file cpuset "$CGROUP_TOP/pod-a/$id" cpuset.cpus cpuset.cpus)" 0
+  assert_equal "$(cgroup_file cpuset "$CGROUP_TOP/pod-a/$id" cpuset.mems cpuset.mems)" 0
   run cri inspect -v "$id"
   assert_equal "$(jq -r .info.info.runtimeSpec.linux.resources.memory.limit <<<"$output")" 100663296
   assert_equal "$(jq -r .info.info.runtimeSpec.linux.resources.cpu.quota <<<"$output")" 20000
@@ -640,14 +664,23 @@ assert_shim_child() {
   assert_task_gone "$id" "$CGROUP_TOP/pod-a/$id"
   grep -q ' stdout F bye$' "$K/logs/a/quitter.log" || fail "no \"bye\" in the log: $(cat "$K/logs/a/quitter.log")"
   # the shim learns of the OOM kill from the container's memory cgroup, where the runtime put it
-  start_container a hog 'x=0123456789; while :; do x=$x$x; done' '{"memory_limit_in_bytes": 16777216}'
+  start_container a hog 'x=0123456789; while :; do x=$x$x; done' '.linux.resources.memory_limit_in_bytes = 16777216'
   id=$(saved ctr-hog)
   wait_exited "$id"
   run cri inspect "$id"
   assert_equal "$(jq -r .status.exit_code <<<"$output")" 137
   assert_equal "$(jq -r .status.reason <<<"$output")" OOMKilled
   assert_task_gone "$id" "$CGROUP_TOP/pod-a/$id"
-  for id in "$(saved ctr-quitter)" "$(saved ctr-hog)"; do
+  # a container with a terminal (kubectl run -it): the shim gets the pty through --console-socket
+  start_container a tty 'tty; exit 0' '.tty = true | .stdin = true'
+  id=$(saved ctr-tty)
+  wait_exited "$id"
+  run cri inspect "$id"
+  assert_equal "$(jq -r .status.exit_code <<<"$output")" 0
+  assert_equal "$(jq -r .status.reason <<<"$output")" Completed
+  run cat "$K/logs/a/tty.log"
+  assert_output --regexp ' stdout F /dev/pts/0'
+  for id in "$(saved ctr-quitter)" "$(saved ctr-hog)" "$(saved ctr-tty)"; do
     run cri rm "$id"
     assert_success
   done
@@ -655,11 +688,11 @@ assert_shim_child() {
 
 @test "kubernetes: a pod with one pid namespace: pause is its pid 1, a container's leftover processes die with its init" {
   cri_setup pod-a
-  run_pod c POD
+  run_pod c '.linux.security_context.namespace_options.pid = "POD"'
   local pod id pid cg
   pod=$(saved pod-c)
-  start_container c leaver 'sleep 100000 & while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 4' '' \
-    '{"namespace_options": {"network": "POD", "pid": "POD"}}'
+  start_container c leaver 'sleep 100000 & while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 4' \
+    '.linux.security_context.namespace_options.pid = "POD"'
   id=$(saved ctr-leaver)
   cg=$CGROUP_TOP/pod-c/$id
   run cri exec "$id" sh -c 'tr "\0" " " </proc/1/cmdline'
@@ -684,16 +717,96 @@ assert_shim_child() {
   assert_success
 }
 
+@test "kubernetes: volumes: hostPath read-only and read-write, HostToContainer and Bidirectional propagation" {
+  cri_setup pod-a
+  local vols=$K/vols id
+  mkdir -p "$vols"/{ro,rw,h2c,bidi}
+  echo data >"$vols/ro/file"
+  # Bidirectional needs a shared host mount, as on a systemd host: the test's own, removed below
+  mount --bind "$vols" "$vols" && mount --make-rshared "$vols" || fail "could not make $vols a shared mount"
+  start_container a vols 'trap "exit 0" TERM; while :; do sleep 0.2; done' \
+    '.linux.security_context.capabilities = {add_capabilities: ["SYS_ADMIN"]} | .mounts = [
+      {container_path: "/ro", host_path: "'"$vols"'/ro", readonly: true},
+      {container_path: "/rw", host_path: "'"$vols"'/rw"},
+      {container_path: "/h2c", host_path: "'"$vols"'/h2c", propagation: "PROPAGATION_HOST_TO_CONTAINER"},
+      {container_path: "/bidi", host_path: "'"$vols"'/bidi", propagation: "PROPAGATION_BIDIRECTIONAL"}]'
+  id=$(saved ctr-vols)
+  run cri exec "$id" sh -c 'cat /ro/file; touch /ro/new 2>&1; echo written >/rw/file'
+  assert_line --index 0 data
+  assert_line --index 1 --partial "Read-only file system"
+  assert_equal "$(cat "$vols/rw/file")" written
+  # a mount made on the host under /h2c shows in the container; one made in the container under /bidi
+  # shows on the host
+  mkdir "$vols/h2c/sub"
+  mount -t tmpfs skiff-h2c "$vols/h2c/sub"
+  run cri exec "$id" sh -c 'mkdir /bidi/sub && mount -t tmpfs skiff-bidi /bidi/sub && awk "\$5 == \"/h2c/sub\" { print \$5 }" /proc/self/mountinfo'
+  assert_success
+  assert_output /h2c/sub
+  run awk -v p="$vols/bidi/sub" '$5 == p { print $5 }' /proc/self/mountinfo
+  assert_output "$vols/bidi/sub"
+  run cri stop -t 10 "$id"
+  assert_success
+  run cri rm "$id"
+  assert_success
+  umount "$vols/bidi/sub" "$vols/h2c/sub" && umount "$vols" || fail "could not unmount the test's mounts"
+}
+
+@test "kubernetes: security context: capabilities, no_new_privs, groups; a privileged container" {
+  cri_setup pod-a
+  local id pid
+  start_container a restricted 'trap "exit 0" TERM; while :; do sleep 0.2; done' \
+    '.linux.security_context += {run_as_user: {value: 1000}, run_as_group: {value: 1000},
+      supplemental_groups: [2000, 3000], no_new_privs: true,
+      capabilities: {drop_capabilities: ["ALL"], add_capabilities: ["NET_BIND_SERVICE"]}}'
+  id=$(saved ctr-restricted)
+  pid=$(pid_of "$id")
+  run awk '/^(Uid|Gid|Groups|CapBnd|CapPrm|NoNewPrivs):/ { $1 = $1; print }' "/proc/$pid/status"
+  assert_line "Uid: 1000 1000 1000 1000"
+  assert_line "Gid: 1000 1000 1000 1000"
+  # the supplemental groups with the user's own from the image's /etc/group, as containerd adds it
+  assert_line "Groups: 1000 2000 3000"
+  assert_line "CapBnd: 0000000000000400"
+  assert_line "NoNewPrivs: 1"
+  run cri exec "$id" id
+  assert_output "uid=1000(user) gid=1000(user) groups=1000(user),2000,3000"
+  run cri stop -t 10 "$id"
+  run cri rm "$id"
+
+  # privileged and on the node's network, as a CNI or kube-proxy daemonset runs (the kubelet gives
+  # such a pod no hostname and no network sysctl: it has the node's)
+  run_pod p 'del(.hostname) | del(.linux.sysctls)
+    | .linux.security_context += {privileged: true, namespace_options: {network: "NODE", pid: "CONTAINER"}}'
+  start_container p privileged 'trap "exit 0" TERM; while :; do sleep 0.2; done' \
+    '.linux.security_context += {privileged: true, namespace_options: {network: "NODE", pid: "CONTAINER"}}'
+  id=$(saved ctr-privileged)
+  pid=$(pid_of "$id")
+  # every capability the host's root has (this VM's lacks CAP_SYS_RESOURCE), no seccomp filter, the
+  # host's devices, /sys writable
+  local all
+  all=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)
+  run awk '/^(CapEff|CapBnd|Seccomp):/ { $1 = $1; print }' "/proc/$pid/status"
+  assert_line "CapEff: $all"
+  assert_line "CapBnd: $all"
+  assert_line "Seccomp: 0"
+  run cri exec "$id" sh -c 'ls /dev/null /dev/loop-control /dev/kmsg && grep " /sys " /proc/self/mountinfo'
+  assert_success
+  assert_line --index 3 --regexp " /sys rw,"
+  # the node's network here is the one containerd runs in
+  assert_equal "$(stat -L -c %i "/proc/$pid/ns/net")" "$(stat -L -c %i "/run/netns/$RUN_NAME")"
+  run cri exec "$id" ip -o link show skiff0
+  assert_success
+}
+
 @test "kubernetes: StopPodSandbox, RemovePodSandbox: pods, containers, network and cgroups gone; nothing left" {
   cri_setup pod-a
   local pod pid
   local -a pids=()
-  for pod in a b c; do
+  for pod in a b c p; do
     [[ -e $K/ids/pod-$pod ]] || continue
     pids+=("$(pid_of "$(saved "pod-$pod")")")
   done
   [[ -e $K/ids/ctr-web-b ]] && pids+=("$(pid_of "$(saved ctr-web-b)")")
-  for pod in a b c; do
+  for pod in a b c p; do
     [[ -e $K/ids/pod-$pod ]] || continue
     run cri stopp "$(saved "pod-$pod")"
     assert_success
@@ -708,7 +821,7 @@ assert_shim_child() {
   assert_output ""
   run find "$K/ipam" -type f -name '10.231.7.*'
   assert_output ""
-  for pod in a b c; do
+  for pod in a b c p; do
     [[ -e $K/ids/pod-$pod ]] || continue
     run cri rmp "$(saved "pod-$pod")"
     assert_success
