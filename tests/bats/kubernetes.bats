@@ -228,15 +228,16 @@ saved() {
   cat "$K/ids/$1"
 }
 
-# pod_config NAME [JQ-FILTER]: the PodSandboxConfig of pod NAME, as the kubelet builds one (with a
-# "safe" sysctl, which the runtime sets in the pod's network namespace), changed by JQ-FILTER, in
-# $K/NAME.pod.json
+# pod_config NAME [JQ-FILTER]: the PodSandboxConfig of pod NAME, as the kubelet builds one (with two
+# "safe" sysctls, which the runtime sets in the pod's network and IPC namespaces), changed by
+# JQ-FILTER, in $K/NAME.pod.json
 pod_config() {
   jq -n --arg name "$1" --arg uid "$RUN_NAME-$1" --arg logs "$K/logs/$1" --arg parent "$CGROUP_TOP/pod-$1" '{
     metadata: {name: $name, uid: $uid, namespace: "skiff-test", attempt: 0},
     hostname: ("pod-" + $name), log_directory: $logs,
     labels: {app: "skiff-test"},
-    linux: {cgroup_parent: $parent, sysctls: {"net.ipv4.ip_unprivileged_port_start": "80"},
+    linux: {cgroup_parent: $parent,
+            sysctls: {"net.ipv4.ip_unprivileged_port_start": "80", "kernel.shm_rmid_forced": "1"},
             security_context: {namespace_options: {network: "POD", pid: "CONTAINER"}}}
   } | '"${2:-.}" >"$K/$1.pod.json" || return 1
   mkdir -p "$K/logs/$1"
@@ -307,6 +308,23 @@ runtime_handler() {
   awk '$1 == "handler:" { print $2 }' "$KUBE_CONTRIB/runtimeclass.yaml"
 }
 
+# make_pod_cgroup NAME MEMORY: pod NAME's cgroup in every v1 hierarchy, as the kubelet's cgroupfs
+# driver makes it (cpuset's cpus and mems copied down, the pod's memory limit)
+make_pod_cgroup() {
+  local hierarchy dir
+  for hierarchy in /sys/fs/cgroup/*; do
+    [[ -d $hierarchy && ! -L $hierarchy && $(stat -fc %T "$hierarchy") == cgroupfs ]] || continue
+    for dir in "$CGROUP_TOP" "$CGROUP_TOP/pod-$1"; do
+      mkdir -p "$hierarchy$dir" || fail "mkdir $hierarchy$dir"
+      if [[ -e $hierarchy$dir/cpuset.cpus ]]; then
+        cat "$(dirname "$hierarchy$dir")/cpuset.cpus" >"$hierarchy$dir/cpuset.cpus"
+        cat "$(dirname "$hierarchy$dir")/cpuset.mems" >"$hierarchy$dir/cpuset.mems"
+      fi
+    done
+  done
+  echo "$2" >"/sys/fs/cgroup/memory$CGROUP_TOP/pod-$1/memory.limit_in_bytes"
+}
+
 # pid_of ID: the pid of a running container or pod, from the CRI's verbose answer
 pid_of() {
   local what=inspect
@@ -340,6 +358,9 @@ assert_limits() {
     # the OCI runtimes' conversion of cpu shares to cgroup v2's weight
     assert_equal "$(cgroup_file cpu "$cg" - cpu.weight)" $((1 + ((shares - 2) * 9999) / 262142))
   else
+    # containerd sets swap = memory (no swap) where the host accounts swap
+    [[ ! -e /sys/fs/cgroup/memory$cg/memory.memsw.limit_in_bytes ]] ||
+      assert_equal "$(cat "/sys/fs/cgroup/memory$cg/memory.memsw.limit_in_bytes")" "$mem"
     assert_equal "$(cgroup_file cpu "$cg" cpu.cfs_quota_us -)" "$quota"
     assert_equal "$(cgroup_file cpu "$cg" cpu.cfs_period_us -)" "$period"
     assert_equal "$(cgroup_file cpu "$cg" cpu.shares -)" "$shares"
@@ -396,6 +417,9 @@ assert_shim_child() {
 
 @test "kubernetes: RunPodSandbox with handler skiff: the pause process runs under the runtime, in the pod's cgroup and network" {
   cri_setup images
+  # on cgroup v1 the kubelet (cgroupfs driver) makes the pod's cgroup in every hierarchy first, with the
+  # pod's limits; the runtime makes the containers' below it
+  v2_host || make_pod_cgroup a 536870912
   run_pod a
   local pod pid
   pod=$(saved pod-a)
@@ -418,9 +442,11 @@ assert_shim_child() {
   assert_output "/pause "
   assert_shim_child "$pid" "$pod"
   assert_under_runtime "$pod" "$pid" running
-  # the pod's cgroup: the cgroup parent the kubelet gave, the sandbox's id below it
+  # the pod's cgroup: the cgroup parent the kubelet gave, the sandbox's id below it; the pod's own
+  # limits untouched
   assert_equal "$(proc_cgroup "$pid" memory)" "$CGROUP_TOP/pod-a/$pod"
   assert_equal "$(proc_cgroup "$pid" cpu)" "$CGROUP_TOP/pod-a/$pod"
+  v2_host || assert_equal "$(cat "/sys/fs/cgroup/memory$CGROUP_TOP/pod-a/memory.limit_in_bytes")" 536870912
   # the pod's network namespace: the one the CRI made and gave the runtime, holding the pod's IP
   local netns
   netns=$(jq -r '.info.info.runtimeSpec.linux.namespaces[] | select(.type == "network") | .path' <<<"$answer")
@@ -511,10 +537,12 @@ assert_shim_child() {
   ((n > 0)) || fail "no masked file to check"
   run cri exec "$id" awk '$5 == "/proc/sys" { print substr($6, 1, 3) }' /proc/self/mountinfo
   assert_output ro,
-  # the pod's sysctl, set by the runtime in the pod's network namespace, not in the host's
-  run cri exec "$id" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
-  assert_output 80
+  # the pod's sysctls, set by the runtime in the pod's network and IPC namespaces, not in the host's
+  run cri exec "$id" cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shm_rmid_forced
+  assert_line --index 0 80
+  assert_line --index 1 1
   [[ $(cat /proc/sys/net/ipv4/ip_unprivileged_port_start) != 80 ]] || fail "the pod's sysctl reached the host"
+  [[ $(cat /proc/sys/kernel/shm_rmid_forced) != 1 ]] || fail "the pod's sysctl reached the host"
   done_step exec
 }
 
@@ -607,6 +635,12 @@ assert_shim_child() {
   run cri inspect -v "$id"
   assert_equal "$(jq -r .info.info.runtimeSpec.linux.resources.memory.limit <<<"$output")" 100663296
   assert_equal "$(jq -r .info.info.runtimeSpec.linux.resources.cpu.quota <<<"$output")" 20000
+  # lowered below the first limits (memory before memory+swap, the other order than raising)
+  echo '{"memory_limit_in_bytes": 50331648, "cpu_period": 50000, "cpu_quota": 10000, "cpu_shares": 128}' \
+    >"$K/update.json"
+  run cri update "$id" "$K/update.json"
+  assert_success
+  assert_limits "$CGROUP_TOP/pod-a/$id" 50331648 10000 50000 128
   # the container goes on running
   run cri exec "$id" true
   assert_success
@@ -680,7 +714,18 @@ assert_shim_child() {
   assert_equal "$(jq -r .status.reason <<<"$output")" Completed
   run cat "$K/logs/a/tty.log"
   assert_output --regexp ' stdout F /dev/pts/0'
-  for id in "$(saved ctr-quitter)" "$(saved ctr-hog)" "$(saved ctr-tty)"; do
+  # a command the image lacks: StartContainer fails with the runtime's error (from its log.json), the
+  # container is exited with StartError, the runtime left nothing
+  id=$(cri create "$(saved pod-a)" "$(container_config missing x '.command = ["/no/such/program"]')" "$K/a.pod.json")
+  save ctr-missing "$id"
+  run cri start "$id"
+  assert_failure
+  assert_output --regexp 'OCI runtime create failed: .*/no/such/program.*(no such file or directory|not found)'
+  run cri inspect "$id"
+  assert_equal "$(jq -r .status.state <<<"$output")" CONTAINER_EXITED
+  assert_equal "$(jq -r .status.reason <<<"$output")" StartError
+  assert_task_gone "$id" "$CGROUP_TOP/pod-a/$id"
+  for id in "$(saved ctr-quitter)" "$(saved ctr-hog)" "$(saved ctr-tty)" "$(saved ctr-missing)"; do
     run cri rm "$id"
     assert_success
   done
