@@ -88,18 +88,27 @@ setup_file() {
   done
 }
 
-# What a failed run left, removed by force (a passing run has removed it all in its last test).
+# What a failed run left: the pods removed through the CRI while containerd answers (their shims then
+# exit and remove their sockets), then by force: shims and their containers, containerd, mounts,
+# cgroups, the network namespace, the shims' sockets and the CNI cache entries.
 teardown_file() {
   [[ -n ${K-} && ! -e $K/skip ]] || return 0
-  local pid
-  if [[ -e $K/containerd.pid ]]; then
-    # what a failed test left running: the shims of this containerd (found by its socket) and their
-    # containers, then containerd itself
-    for pid in $(shim_pids); do
-      kill -KILL $(pgrep --parent "$pid") "$pid" 2>/dev/null
+  local pid pod
+  if [[ -e $K/containerd.pid ]] && kill -0 "$(<"$K/containerd.pid")" 2>/dev/null; then
+    for pod in $(cri pods 2>/dev/null | jq -r '.items[].id'); do
+      cri stopp "$pod" && cri rmp "$pod"
     done
-    stop_containerd KILL
+    stop_containerd TERM
+    local deadline=$((SECONDS + 10))
+    while [[ -n $(shim_pids) ]] && ((SECONDS < deadline)); do sleep 0.1; done
   fi
+  local -a sockets=()
+  mapfile -t sockets < <(sed 's|^unix://||' "$K"/state/io.containerd.runtime.v2.task/k8s.io/*/address 2>/dev/null)
+  for pid in $(shim_pids); do
+    kill -KILL $(pgrep --parent "$pid") "$pid" 2>/dev/null
+  done
+  [[ -e $K/containerd.pid ]] && stop_containerd KILL
+  ((${#sockets[@]} == 0)) || rm -f "${sockets[@]}"
   remove_run_cgroups
   grep -F " $K/" /proc/self/mountinfo | awk '{ print $5 }' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   [[ -e $K/netns ]] && ip netns delete "$RUN_NAME" 2>/dev/null
