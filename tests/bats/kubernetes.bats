@@ -166,12 +166,14 @@ write_cni_config() {
   }' >"$K/cni/net.d/10-skiff.conflist"
 }
 
-# The pause image (a static pause program alone) and the workload image (the suite's busybox rootfs).
+# The pause image (a static pause program alone, run as 65535:65535 like Kubernetes' own) and the
+# workload image (the suite's busybox rootfs).
 build_images() {
   local pause=$K/images/pause-rootfs
   mkdir -p "$pause"
   cc -static -O2 -s -o "$pause/pause" "$BATS_TEST_DIRNAME/../cri/pause.c" || return 1
-  "$BATS_TEST_DIRNAME/../cri/oci-archive.py" "$K/images/pause.tar" "$PAUSE_IMAGE" "$pause" /pause &&
+  "$BATS_TEST_DIRNAME/../cri/oci-archive.py" --user 65535:65535 "$K/images/pause.tar" "$PAUSE_IMAGE" "$pause" \
+    /pause &&
     build_rootfs &&
     "$BATS_TEST_DIRNAME/../cri/oci-archive.py" "$K/images/busybox.tar" "$BUSYBOX_IMAGE" "$FIXTURE_DIR/rootfs"
 }
@@ -449,6 +451,9 @@ assert_shim_child() {
   [[ $pid -gt 1 ]] || fail "no pid for the pod: $pid"
   run tr '\0' ' ' <"/proc/$pid/cmdline"
   assert_output "/pause "
+  # the image's user, which has no /etc/passwd entry
+  assert_equal "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" 65535
+  assert_equal "$(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")" 65535
   assert_shim_child "$pid" "$pod"
   assert_under_runtime "$pod" "$pid" running
   # the pod's cgroup: the cgroup parent the kubelet gave, the sandbox's id below it; the pod's own
@@ -823,6 +828,22 @@ assert_shim_child() {
   assert_line "NoNewPrivs: 1"
   run cri exec "$id" id
   assert_output "uid=1000(user) gid=1000(user) groups=1000(user),2000,3000"
+  run cri stop -t 10 "$id"
+  run cri rm "$id"
+
+  # a device as a device plugin hands one over, read-only (/dev/kmsg: not among the devices every
+  # container may use): the node made in the container, opening it for writing denied by the cgroup
+  start_container a dev 'trap "exit 0" TERM; while :; do sleep 0.2; done' \
+    '.devices = [{host_path: "/dev/kmsg", container_path: "/dev/plugged", permissions: "r"}]'
+  id=$(saved ctr-dev)
+  run cri exec "$id" sh -c 'stat -c "%F %t:%T" /dev/plugged; exec 3>/dev/plugged'
+  assert_failure
+  assert_line --index 0 "character special file 1:b"
+  assert_line --index 1 --partial "Operation not permitted"
+  if ! v2_host; then
+    run cat "/sys/fs/cgroup/devices$CGROUP_TOP/pod-a/$id/devices.list"
+    assert_line "c 1:11 r"
+  fi
   run cri stop -t 10 "$id"
   run cri rm "$id"
 

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Writes a one-layer OCI image archive (an image layout in a tar) from a directory, without a registry:
 
-    oci-archive.py OUT.tar NAME ROOTFS-DIR [ENTRYPOINT...]
+    oci-archive.py [--user USER] OUT.tar NAME ROOTFS-DIR [ENTRYPOINT...]
 
 NAME (e.g. localhost/skiff-pause:1) is the annotation `io.containerd.image.name`, the name
 `ctr images import` gives the image. The layer is an uncompressed tar of ROOTFS-DIR (owners, modes and
-symlinks kept); the config is for this machine's architecture, with ENTRYPOINT and a default PATH.
+symlinks kept); the config is for this machine's architecture, with ENTRYPOINT, a default PATH and
+USER (the image's `User`, e.g. 65535:65535) when given.
 """
 
 import hashlib
@@ -42,15 +43,19 @@ def layer_of(rootfs):
 
 
 def main():
-    if len(sys.argv) < 4:
-        sys.exit(f"usage: {sys.argv[0]} OUT.tar NAME ROOTFS-DIR [ENTRYPOINT...]")
-    out, name, rootfs, entrypoint = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    args = sys.argv[1:]
+    user = ""
+    if args[:1] == ["--user"] and len(args) > 1:
+        user, args = args[1], args[2:]
+    if len(args) < 3:
+        sys.exit(f"usage: {sys.argv[0]} [--user USER] OUT.tar NAME ROOTFS-DIR [ENTRYPOINT...]")
+    out, name, rootfs, entrypoint = args[0], args[1], args[2], args[3:]
     layer = layer_of(rootfs)
     config = {
         "architecture": ARCHITECTURES.get(os.uname().machine, os.uname().machine),
         "os": "linux",
         "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                   "Entrypoint": entrypoint or None, "WorkingDir": "/"},
+                   "Entrypoint": entrypoint or None, "WorkingDir": "/", "User": user},
         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]},
     }
     with tarfile.open(out, "w") as archive:
