@@ -18,8 +18,9 @@ load helpers
 
 CRI_PY=$BATS_TEST_DIRNAME/../cri/cri.py
 KUBE_CONTRIB=$BATS_TEST_DIRNAME/../../contrib/kubernetes
+# the pods' CNI plugin: `skiff-bridge` once it lands (built beside ./skiff); found in these directories
 CNI_PLUGIN=${SKIFF_CNI_PLUGIN:-bridge}
-CNI_PLUGIN_DIRS=${SKIFF_CNI_PLUGIN_DIRS:-${SKIFF_BUILDDIR:+$SKIFF_BUILDDIR/contrib/skiff-bridge:}/usr/lib/cni:/opt/cni/bin}
+CNI_PLUGIN_DIRS=${SKIFF_CNI_PLUGIN_DIRS:-${SKIFF_BUILDDIR:+$SKIFF_BUILDDIR:}/usr/lib/cni:/opt/cni/bin}
 POD_SUBNET=10.231.7.0/24
 PAUSE_IMAGE=localhost/skiff-cri-pause:1
 BUSYBOX_IMAGE=localhost/skiff-cri-busybox:1
