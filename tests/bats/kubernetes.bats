@@ -92,6 +92,29 @@ load ../cri/cri
   done_step pod-a
 }
 
+@test "kubernetes: a pod without the RuntimeClass runs under containerd's default runtime, not skiff" {
+  cri_setup images
+  requires runc
+  local id pid
+  id=$(cri runp "$(pod_config plain)") || fail "RunPodSandbox without a handler failed"
+  run cri inspectp -v "$id"
+  assert_equal "$(jq -r .status.state <<<"$output")" SANDBOX_READY
+  assert_equal "$(jq -r .status.runtime_handler <<<"$output")" ""
+  assert_equal "$(jq -r .info.info.runtimeOptions.root <<<"$output")" "$K/runc-root"
+  assert_equal "$(jq -r '.info.info.runtimeOptions.binary_name // ""' <<<"$output")" ""
+  pid=$(jq -r .info.info.pid <<<"$output")
+  # runc's state under the default handler's root; nothing under skiff's
+  [[ -f $K/runc-root/k8s.io/$id/state.json ]] || fail "no runc state for the pod under $K/runc-root/k8s.io"
+  [[ ! -e $RTROOT/k8s.io/$id ]] || fail "the pod without a RuntimeClass has state under skiff's root"
+  run runc --root "$K/runc-root/k8s.io" state "$id"
+  assert_success
+  assert_equal "$(jq -r .pid <<<"$output")" "$pid"
+  run cri stopp "$id"
+  assert_success
+  run cri rmp "$id"
+  assert_success
+}
+
 @test "kubernetes: CreateContainer from the imported image, StartContainer: its limits in the cgroup files" {
   cri_setup pod-a
   local pod id pid
