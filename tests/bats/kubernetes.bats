@@ -353,9 +353,13 @@ load ../cri/cri
   start_container a hog 'x=0123456789; while :; do x=$x$x; done' '.linux.resources.memory_limit_in_bytes = 16777216'
   id=$(saved ctr-hog)
   wait_exited "$id"
-  run cri inspect "$id"
+  # the OOM event and the exit event reach the CRI in either order
+  local deadline=$((SECONDS + 30))
+  until run cri inspect "$id" && [[ $(jq -r .status.reason <<<"$output") == OOMKilled ]]; do
+    ((SECONDS < deadline)) || fail "reason \"$(jq -r .status.reason <<<"$output")\", not OOMKilled"
+    sleep 0.2
+  done
   assert_equal "$(jq -r .status.exit_code <<<"$output")" 137
-  assert_equal "$(jq -r .status.reason <<<"$output")" OOMKilled
   assert_task_gone "$id" "$CGROUP_TOP/pod-a/$id"
   # a container with a terminal (kubectl run -it): the shim gets the pty through --console-socket
   start_container a tty 'tty; exit 0' '.tty = true | .stdin = true'
