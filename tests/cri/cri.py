@@ -34,6 +34,7 @@ Commands:
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,8 @@ def stubs_dir():
     try:
         os.rename(work, gen)
     except OSError:
+        # another first use got there before: its stubs are the same
+        shutil.rmtree(work, ignore_errors=True)
         if not os.path.exists(os.path.join(gen, "api_pb2_grpc.py")):
             raise
     return gen
