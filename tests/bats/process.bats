@@ -79,6 +79,27 @@ status_field() {
   assert_output $'/mine\n.'
 }
 
+@test "cwd: a missing process.cwd is created (0755, root's), also under a read-only root, as runc does" {
+  update_config '.process.cwd = "/work/dir" | .root.readonly = true | .process.user = {uid: 1000, gid: 1000}'
+  run_container sh -c 'pwd; stat -c "%a %u" /work/dir /work'
+  assert_success
+  assert_line --index 0 /work/dir
+  assert_line --index 1 "755 0"
+  assert_line --index 2 "755 0"
+}
+
+@test "cwd: a missing process.cwd behind a symlink is made inside the rootfs, never on the host" {
+  runc_lacks "a cwd through a dangling symlink (its mkdir -p fails with EEXIST)"
+  local outside=$BATS_TEST_TMPDIR/outside
+  mkdir "$outside"
+  ln -s "/../../../../../..$outside" "$ROOTFS/escape"
+  update_config '.process.cwd = "/escape/made"'
+  run_container pwd
+  assert_success
+  [[ ! -e $outside/made ]] || fail "the cwd was made on the host, in $outside"
+  [[ -d $ROOTFS$outside/made ]] || fail "the cwd was not made inside the rootfs"
+}
+
 @test "user: uid, gid and additionalGids, as /proc/self/status shows them" {
   update_config '.process.user = {uid: 1000, gid: 1000, additionalGids: [10, 20]}'
   run_container cat /proc/self/status
