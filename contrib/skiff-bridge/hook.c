@@ -280,9 +280,11 @@ static int run_plugin(struct run *r, size_t i, enum cni_command command, const c
   return 0;
 }
 
-/* The environment the plugins of the list share (SPEC.md section 2). */
+/* The environment the plugins of the list share (SPEC.md section 2), and a PATH for the tools they
+ * run (iptables...): a hook's environment is only what config.json gives it. */
 static int set_env(struct run *r, const char *command, struct skiff_error *err) {
-  if (setenv("CNI_COMMAND", command, 1) < 0 || setenv("CNI_CONTAINERID", r->st.id, 1) < 0 ||
+  if ((!getenv("PATH") && setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0) ||
+      setenv("CNI_COMMAND", command, 1) < 0 || setenv("CNI_CONTAINERID", r->st.id, 1) < 0 ||
       setenv("CNI_IFNAME", HOOK_IFNAME, 1) < 0 ||
       (r->netns[0] ? setenv("CNI_NETNS", r->netns, 1) : unsetenv("CNI_NETNS")) < 0 || unsetenv("CNI_ARGS") < 0 ||
       (!getenv("CNI_PATH") && setenv("CNI_PATH", CNI_DEFAULT_PATH, 1) < 0))

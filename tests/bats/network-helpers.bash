@@ -9,9 +9,11 @@
 #   net_conf [JQ FILTER [ARGS]]   a plugin config ($BR on $SUBNET, isGateway, ipMasq, host-local in
 #                              $DATADIR) edited by the filter, on stdout
 #   new_netns VAR              a fresh netns for a container, its name in VAR
-#   cni CMD ID NETNS CONF [IFNAME]   the plugin in $HOSTNS; $status, $output (stdout), $stderr
+#   cni CMD ID NETNS CONF [IFNAME]   the plugin ($CNI_PLUGIN, default skiff-bridge) in $HOSTNS; $status,
+#                              $output (stdout), $stderr
 #   in_host CMD... / in_ns NS CMD...  a command in $HOSTNS / in netns NS
 #   http_get NS ADDR PORT [PATH]   the last line of an HTTP GET from netns NS
+#   host_skiff ARGS...         the runtime under test, run in $HOSTNS
 #   leases                     the lease files of the test's network
 #   nat_rules [ID]             the rules skiff-bridge made in $HOSTNS (the comment of one attachment)
 #   host_veths                 the veths in $HOSTNS
@@ -77,7 +79,7 @@ cni() {
   local cmd=$1 id=$2 ns=$3 conf=$4 ifname=${5:-eth0}
   [[ -n $ns && $ns != /* ]] && ns=/run/netns/$ns
   run --separate-stderr ip netns exec "$HOSTNS" env -i PATH="$PATH" CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" \
-    CNI_NETNS="$ns" CNI_IFNAME="$ifname" CNI_PATH="${CNI_PATH_DIRS:-/usr/lib/cni}" "$BRIDGE_BIN" <<<"$conf"
+    CNI_NETNS="$ns" CNI_IFNAME="$ifname" CNI_PATH="${CNI_PATH_DIRS:-/usr/lib/cni}" "${CNI_PLUGIN:-$BRIDGE_BIN}" <<<"$conf"
   echo "cni $cmd $id: status $status, stdout: $output, stderr: $stderr" >&2
 }
 
@@ -100,6 +102,12 @@ http_get() {
 vlan_filtering_supported() {
   in_host ip link add skbrprobe type bridge vlan_filtering 1 2>/dev/null || return 1
   in_host ip link delete skbrprobe
+}
+
+# the runtime under test in $HOSTNS (nsenter --net: `ip netns exec` would hide the cgroup mounts)
+host_skiff() {
+  nsenter --net="/run/netns/$HOSTNS" timeout --foreground -k 5 "${SKIFF_TEST_TIMEOUT:-120}" \
+    "$SKIFF" --root "$SKIFF_ROOT" "$@" 3>&-
 }
 
 leases() { # the files named by an address

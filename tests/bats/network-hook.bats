@@ -34,12 +34,6 @@ spec_network() {
   set_args "$@"
 }
 
-# the runtime in the test's host netns
-host_skiff() {
-  nsenter --net="/run/netns/$HOSTNS" timeout --foreground -k 5 "${SKIFF_TEST_TIMEOUT:-120}" \
-    "$SKIFF" --root "$SKIFF_ROOT" "$@" 3>&-
-}
-
 kept_results() {
   find "$DATADIR/$NET_NAME" -maxdepth 1 -name 'skiff-hook-*' -printf '%f\n' 2>/dev/null
 }
