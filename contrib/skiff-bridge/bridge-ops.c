@@ -28,10 +28,8 @@ int bridge_ipam_del(const struct cni_request *req, const struct bridge_conf *con
 
 /* ---- DEL ------------------------------------------------------------------------------------- */
 
-/* The container's end of the veth, from inside its namespace (the host's end goes with it).
- * *done: the namespace was there to look in. */
-static int delete_container_link(const struct cni_request *req, bool *done, struct skiff_error *err) {
-  *done = false;
+/* The container's end of the veth, from inside its namespace (the host's end goes with it). */
+static int delete_container_link(const struct cni_request *req, struct skiff_error *err) {
   if (!req->netns || !*req->netns)
     return 0;
   int fd = bridge_open_netns(req->netns, err);
@@ -52,29 +50,7 @@ static int delete_container_link(const struct cni_request *req, bool *done, stru
     *err = leave_err;
     return -1;
   }
-  *done = ret == 0;
   return ret;
-}
-
-/* Without the namespace: the host end prevResult names, if it is still a veth on our bridge. */
-static int delete_host_veth(const struct bridge_conf *conf, struct skiff_error *err) {
-  struct nl nl;
-  if (nl_open(&nl, err) < 0)
-    return -1;
-  struct link br, l;
-  int ret = link_get(&nl, conf->bridge, &br, err);
-  for (size_t i = 0; ret > 0 && i < conf->prev_result.n_interfaces; i++) {
-    const struct cni_interface *f = &conf->prev_result.interfaces[i];
-    if (!f->name || (f->sandbox && *f->sandbox) || !strcmp(f->name, conf->bridge))
-      continue;
-    int found = link_get(&nl, f->name, &l, err);
-    if (found < 0)
-      ret = -1;
-    else if (found && !strcmp(l.kind, "veth") && l.master == br.index && link_delete(&nl, f->name, err) < 0)
-      ret = -1;
-  }
-  nl_close(&nl);
-  return ret < 0 ? -1 : 0;
 }
 
 int bridge_del(const struct cni_request *req, const struct bridge_conf *conf, struct skiff_error *err) {
@@ -83,10 +59,9 @@ int bridge_del(const struct cni_request *req, const struct bridge_conf *conf, st
   struct nft_attachment att = {conf->name, req->container_id, req->ifname};
   if (nft_del(&att, err) < 0)
     return -1;
-  bool done;
-  if (delete_container_link(req, &done, err) < 0)
-    return -1;
-  if (!done && conf->has_prev_result && delete_host_veth(conf, err) < 0)
+  /* without the namespace there is no veth to remove: it went with the namespace, or goes when the
+   * runtime, whose business the namespace is, destroys it (the bridge plugin does the same) */
+  if (delete_container_link(req, err) < 0)
     return -1;
   return conf->has_ipam ? bridge_ipam_del(req, conf, err) : 0;
 }

@@ -12,8 +12,8 @@
 int bridge_add(const struct cni_request *req, const struct bridge_conf *conf, struct cni_result *result,
                struct skiff_error *err);
 
-/* Undoes an attachment as far as it exists: the container's interface (and its veth peer), the
- * addresses leased, the NAT rules. Nothing there is no error. */
+/* Undoes an attachment as far as it exists: the NAT rules, the container's interface (and its veth
+ * peer) when the namespace is there, the addresses leased. Nothing there is no error. */
 int bridge_del(const struct cni_request *req, const struct bridge_conf *conf, struct skiff_error *err);
 
 /* Fails when prevResult's bridge, veth pair, addresses or routes, the leases or the NAT rules are

@@ -10,7 +10,9 @@
 #   BENCH_COUNTS="10 200 1000"  populations of running containers for the scaling rows ("" skips them)
 #   BENCH_SCALE_ITER=15    samples per population
 #   BENCH_RSS_ITER=10      samples of peak RSS
-#   BENCH_TESTS="run exec rss memlimit scale"   which measurements
+#   BENCH_TESTS="run exec rss memlimit scale network"   which measurements (network: skiff-bridge's
+#                          ADD+DEL against the reference plugins and its hooks' cost per run, network.sh)
+#   BENCH_NET_ITER=30      samples of those
 #   BENCH_RUNTIMES="skiff crun runc"; CRUN=path RUNC=path BENCH_BUSYBOX=/bin/busybox (static)
 #   BENCH_KEEP_ERR=DIR     keep the runtimes' stderr (and what a hung command was doing) in DIR
 # The defaults take 2-3 minutes on an idle 2-CPU machine (longer under load), most of it the scaling rows.
@@ -43,7 +45,7 @@ file -L "$BENCH_BUSYBOX" 2>/dev/null | grep -q 'statically linked' || die "$BENC
 export BENCH_ITER=${BENCH_ITER:-50} BENCH_WARMUP=${BENCH_WARMUP:-3} BENCH_SCALE_ITER=${BENCH_SCALE_ITER:-15}
 export BENCH_RSS_ITER=${BENCH_RSS_ITER:-10} BENCH_COUNTS=${BENCH_COUNTS-10 200 1000}
 RUNTIMES=${BENCH_RUNTIMES:-skiff crun runc}
-TESTS=${BENCH_TESTS:-run exec rss memlimit scale}
+TESTS=${BENCH_TESTS:-run exec rss memlimit scale network}
 [[ -z $BENCH_COUNTS ]] && TESTS=${TESTS/scale/}
 
 bin_of() { case $1 in skiff) echo "$SKIFF" ;; crun) echo "$CRUN" ;; runc) echo "$RUNC" ;; esac; }
@@ -165,6 +167,10 @@ for test in $TESTS; do
       ask "$rt" depopulate
     done
     ;;
+  network) # skiff's alone, in network namespaces of its own: its report goes under the table
+    progress "skiff-bridge: ADD+DEL against bridge + host-local, the hooks' cost per run"
+    NETWORK_REPORT=$(bash "$(dirname "$SELF")/network.sh" "$SKIFF") || NETWORK_REPORT="network: failed"
+    ;;
   *) die "unknown test $test" ;;
   esac
 done
@@ -257,6 +263,10 @@ if [[ $TESTS == *scale* ]]; then
     printf '%-26s %11s %11s %11s  %s\n' "$key" "$(growth "$key" skiff)" "$(growth "$key" crun)" \
       "$(growth "$key" runc)" "$target"
   done
+fi
+if [[ -n ${NETWORK_REPORT-} ]]; then
+  echo
+  echo "$NETWORK_REPORT"
 fi
 for rt in $RUNTIMES; do
   [[ -s $BENCH_TMP/$rt.err ]] || continue
