@@ -277,27 +277,6 @@ int cni_result_add_route(struct cni_result *r, const struct cni_route *route) {
   return 0;
 }
 
-int cni_result_append(struct cni_result *r, struct cni_result *from) {
-  int base = (int)r->n_interfaces;
-  for (size_t i = 0; i < from->n_interfaces; i++) {
-    if (!grow((void **)&r->interfaces, r->n_interfaces, sizeof *r->interfaces))
-      return -1;
-    r->interfaces[r->n_interfaces++] = from->interfaces[i];
-    from->interfaces[i] = (struct cni_interface){0};
-  }
-  for (size_t i = 0; i < from->n_ips; i++) {
-    struct cni_ip ip = from->ips[i];
-    if (ip.interface >= 0)
-      ip.interface += base;
-    if (cni_result_add_ip(r, &ip) < 0)
-      return -1;
-  }
-  for (size_t i = 0; i < from->n_routes; i++)
-    if (cni_result_add_route(r, &from->routes[i]) < 0)
-      return -1;
-  return 0;
-}
-
 static int strv_copy(struct oci_strv *to, const struct oci_strv *from) {
   if (!from->n)
     return 0;

@@ -66,8 +66,6 @@ int cni_result_add_interface(struct cni_result *r, const char *name, const char 
                              uint32_t mtu);
 int cni_result_add_ip(struct cni_result *r, const struct cni_ip *ip);
 int cni_result_add_route(struct cni_result *r, const struct cni_route *route);
-/* Moves every entry of from to the end of r (interface indexes of from's ips shifted). */
-int cni_result_append(struct cni_result *r, struct cni_result *from);
 int cni_dns_copy(struct cni_dns *to, const struct cni_dns *from);
 /* Appends a deep copy of every entry of from to to, and from's DNS when to has none. */
 int cni_result_copy(struct cni_result *to, const struct cni_result *from);

@@ -122,9 +122,13 @@ host_veths() { # skiff-bridge's, "veth" and 8 hex digits
   in_host ip -o link show type veth | awk -F': ' '{ print $2 }' | sed 's/@.*//' | grep -E '^veth[0-9a-f]{8}$'
 }
 
-# what a test leaves must be nothing: no lease, no veth on the host side, no rule
+# what a test leaves must be nothing: no lease, no veth on the host side, no rule. A container's
+# network namespace is dismantled by a kernel worker after its last process: its veth pair may take
+# a moment to go.
 expect_nothing_left() {
   [[ -z $(leases) ]] || fail "leases left: $(leases)"
+  local tries=100
+  while [[ -n $(host_veths) ]] && ((tries-- > 0)); do sleep 0.05; done
   [[ -z $(host_veths) ]] || fail "veths left: $(host_veths)"
   [[ -z $(nat_rules) ]] || fail "rules left: $(nat_rules)"
 }
