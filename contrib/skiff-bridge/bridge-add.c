@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -263,12 +264,26 @@ static void undo(struct add *a) {
     bridge_ipam_del(a->req, a->conf, &ignored);
 }
 
+int bridge_check_own_netns(int netns_fd, const char *path, struct skiff_error *err) {
+  struct stat theirs, ours;
+  if (fstat(netns_fd, &theirs) < 0 || stat("/proc/thread-self/ns/net", &ours) < 0)
+    return skiff_fail_errno(err, errno, "stat the network namespaces");
+  if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
+    return cni_fail(err, CNI_ERR_INVALID_ENV, "CNI_NETNS: %s is the plugin's own network namespace, not a "
+                    "container's of its own", path);
+  return 0;
+}
+
 int bridge_add(const struct cni_request *req, const struct bridge_conf *conf, struct cni_result *result,
                struct skiff_error *err) {
   struct add a = {.req = req, .conf = conf, .netns_fd = -1};
   a.netns_fd = bridge_open_netns(req->netns, err);
   if (a.netns_fd < 0)
     return -1;
+  if (bridge_check_own_netns(a.netns_fd, req->netns, err) < 0) {
+    close(a.netns_fd);
+    return -1;
+  }
   int ret = add_steps(&a, result, err);
   if (ret < 0)
     undo(&a);

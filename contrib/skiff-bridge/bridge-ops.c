@@ -29,13 +29,18 @@ int bridge_ipam_del(const struct cni_request *req, const struct bridge_conf *con
 /* ---- DEL ------------------------------------------------------------------------------------- */
 
 /* The container's end of the veth, from inside its namespace (the host's end goes with it). */
-static int delete_container_link(const struct cni_request *req, struct skiff_error *err) {
-  if (!req->netns || !*req->netns)
+static int delete_container_link(const struct cni_request *req, const char *netns, struct skiff_error *err) {
+  if (!netns)
     return 0;
-  int fd = bridge_open_netns(req->netns, err);
+  int fd = bridge_open_netns(netns, err);
   if (fd < 0)
     return err->code == CNI_CODE(CNI_ERR_UNKNOWN_CONTAINER) ? 0 : -1; /* gone: so is the veth */
-  int home, ret = netns_enter(fd, &home, err);
+  int home, ret = bridge_check_own_netns(fd, netns, err);
+  if (ret < 0) { /* never the plugin's own interface */
+    close(fd);
+    return 0;
+  }
+  ret = netns_enter(fd, &home, err);
   close(fd);
   if (ret < 0)
     return -1;
@@ -59,9 +64,17 @@ int bridge_del(const struct cni_request *req, const struct bridge_conf *conf, st
   struct nft_attachment att = {conf->name, req->container_id, req->ifname};
   if (nft_del(&att, err) < 0)
     return -1;
-  /* without the namespace there is no veth to remove: it went with the namespace, or goes when the
-   * runtime, whose business the namespace is, destroys it (the bridge plugin does the same) */
-  if (delete_container_link(req, err) < 0)
+  /* The namespace: CNI_NETNS, else (a runtime may leave it out of a DEL) the sandbox prevResult gives
+   * CNI_IFNAME, but not a /proc/<pid> path, whose pid may be another process's by now. Without one
+   * there is no veth to remove: it went with the namespace, or goes when the runtime destroys that. */
+  const char *netns = req->netns && *req->netns ? req->netns : NULL;
+  for (size_t i = 0; !netns && i < conf->prev_result.n_interfaces; i++) {
+    const struct cni_interface *f = &conf->prev_result.interfaces[i];
+    if (f->name && f->sandbox && f->sandbox[0] == '/' && !strcmp(f->name, req->ifname) &&
+        strncmp(f->sandbox, "/proc/", 6))
+      netns = f->sandbox;
+  }
+  if (delete_container_link(req, netns, err) < 0)
     return -1;
   return conf->has_ipam ? bridge_ipam_del(req, conf, err) : 0;
 }

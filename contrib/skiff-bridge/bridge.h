@@ -29,6 +29,10 @@ int bridge_status(const struct cni_request *req, const struct bridge_conf *conf,
 /* An fd of the network namespace at path: CNI_ERR_UNKNOWN_CONTAINER when it does not exist. */
 int bridge_open_netns(const char *path, struct skiff_error *err);
 
+/* CNI_ERR_INVALID_ENV when netns_fd is this process's own network namespace: a container sharing it
+ * (a hook on a config without a network namespace) would have the host's links changed. */
+int bridge_check_own_netns(int netns_fd, const char *path, struct skiff_error *err);
+
 /* The IPAM of conf: built in, or the plugin ipam.type (given the request's stdin). */
 int bridge_ipam_add(const struct cni_request *req, const struct bridge_conf *conf, struct cni_result *out,
                     struct skiff_error *err);

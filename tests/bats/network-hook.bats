@@ -157,6 +157,17 @@ outside_server() {
   assert_output ""
 }
 
+@test "network hook: a container without a network namespace of its own is refused, the host's links untouched" {
+  spec_network true
+  remove_namespace network
+  capture host_skiff run --bundle "$BUNDLE" "$ID"
+  ((status != 0)) || fail "run succeeded"
+  [[ $stderr == *"own network namespace"* ]] || fail "stderr: $stderr"
+  run in_host ip -o link show
+  refute_output --partial eth0
+  expect_nothing_left
+}
+
 @test "network hook: skiff spec --network writes both hooks and keeps the network namespace" {
   spec_network true
   run jq -c '[.hooks.createRuntime[0].args, .hooks.poststop[0].args]' "$BUNDLE/config.json"

@@ -134,6 +134,29 @@ addr_of() { # the first address of a result, without its prefix
   expect_nothing_left
 }
 
+@test "network: DEL without CNI_NETNS finds the namespace in prevResult; never the plugin's own" {
+  local ns conf prev
+  new_netns ns
+  conf=$(net_conf)
+  cni ADD c1 "$ns" "$conf"
+  assert_success
+  prev=$(jq -c --argjson r "$output" '. + {prevResult: $r}' <<<"$conf")
+  cni DEL c1 "" "$prev"
+  assert_success
+  run in_ns "$ns" ip link show eth0
+  assert_failure
+  expect_nothing_left
+  # a host link named like the container's: ADD and DEL given the plugin's own namespace leave it be
+  in_host ip link add eth0 type bridge
+  cni ADD c2 "/proc/self/ns/net" "$conf"
+  expect_cni_error 4 "own network namespace"
+  cni DEL c2 "/proc/self/ns/net" "$conf"
+  assert_success
+  run in_host ip link show eth0
+  assert_success
+  expect_nothing_left
+}
+
 @test "network: CHECK passes after ADD and fails, code 7, once an address, a rule or a lease is gone" {
   local ns conf prev
   new_netns ns
