@@ -361,8 +361,10 @@ int ipam_add(const struct ipam_conf *ipam, const char *network, const char *id, 
       }
     struct cni_ip ip;
     ret = allocate_from_set(dirfd, &ipam->sets[s], s, requested, id, ifname, &ip, err);
-    if (ret == 0 && cni_result_add_ip(result, &ip) < 0)
+    if (ret == 0 && cni_result_add_ip(result, &ip) < 0) {
+      unlinkat(dirfd, IP_STR(&ip.address.ip), 0);
       ret = cni_fail(err, CNI_ERR_SYSTEM, "out of memory");
+    }
     if (ret < 0)
       skiff_error_prefix(err, "failed to allocate for range %zu", s);
   }
@@ -375,9 +377,9 @@ int ipam_add(const struct ipam_conf *ipam, const char *network, const char *id, 
       ret = cni_fail(err, CNI_ERR_SYSTEM, "out of memory");
   if (ret == 0 && ipam->resolv_conf)
     ret = read_resolv_conf(ipam->resolv_conf, &result->dns, err);
-  if (ret < 0) {
-    struct skiff_error ignored;
-    release_locked(dirfd, id, ifname, &ignored);
+  if (ret < 0) { /* what this call leased, not what (id, ifname) may hold from an earlier ADD */
+    for (size_t i = first_ip; i < result->n_ips; i++)
+      unlinkat(dirfd, IP_STR(&result->ips[i].address.ip), 0);
     result->n_ips = first_ip;
   }
   return ret;

@@ -296,6 +296,9 @@ addr_of() { # the first address of a result, without its prefix
   cni ADD c1b "$ns" "$conf"
   expect_cni_error 101 "eth0"
   assert_equal "$(leases)" 10.177.0.2
+  cni ADD c1 "$ns" "$conf"
+  expect_cni_error 7 "duplicate allocation"
+  assert_equal "$(leases)" 10.177.0.2
   cni DEL c1 "$ns" "$conf"
   expect_nothing_left
 }
