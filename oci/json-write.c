@@ -184,6 +184,11 @@ void json_write_int(struct json_writer *w, long long v) {
   put(w, buf, (size_t)format_string(buf, sizeof buf, "%lld", v));
 }
 
+void json_write_number_literal(struct json_writer *w, const char *literal) {
+  before_value(w);
+  puts_(w, literal);
+}
+
 void json_write_uint(struct json_writer *w, unsigned long long v) {
   char buf[32];
   before_value(w);

@@ -30,6 +30,8 @@ void json_write_string(struct json_writer *w, const char *s);
 void json_write_int(struct json_writer *w, long long v);
 void json_write_uint(struct json_writer *w, unsigned long long v);
 void json_write_bool(struct json_writer *w, bool v);
+/* A number as its JSON literal, written as given (a parsed document's numbers, passed through). */
+void json_write_number_literal(struct json_writer *w, const char *literal);
 
 /* Shorthands for members. */
 void json_write_kstring(struct json_writer *w, const char *key, const char *s);

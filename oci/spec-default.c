@@ -128,7 +128,29 @@ static void write_linux(struct json_writer *w, bool rootless, uint32_t host_uid,
   json_write_end_object(w);
 }
 
-char *oci_spec_default(bool rootless, uint32_t host_uid, uint32_t host_gid) {
+static void write_network_hook(struct json_writer *w, const char *stage, const struct oci_spec_network *n,
+                               const char *action) {
+  const char *args[] = {"skiff-bridge", "hook", action, "--config", n->config};
+  json_write_key(w, stage);
+  json_write_begin_array(w);
+  json_write_begin_object(w);
+  json_write_kstring(w, "path", n->hook);
+  json_write_kstrings(w, "args", args, n->config ? N(args) : 3);
+  json_write_end_object(w);
+  json_write_end_array(w);
+}
+
+/* The network namespace is in the default list of namespaces already: the hooks make it a
+ * network. */
+static void write_network_hooks(struct json_writer *w, const struct oci_spec_network *n) {
+  json_write_key(w, "hooks");
+  json_write_begin_object(w);
+  write_network_hook(w, "createRuntime", n, "add");
+  write_network_hook(w, "poststop", n, "del");
+  json_write_end_object(w);
+}
+
+char *oci_spec_default(bool rootless, uint32_t host_uid, uint32_t host_gid, const struct oci_spec_network *network) {
   struct json_writer w;
   json_writer_init(&w, "\t");
   json_write_begin_object(&w);
@@ -141,6 +163,8 @@ char *oci_spec_default(bool rootless, uint32_t host_uid, uint32_t host_gid) {
   json_write_end_object(&w);
   json_write_kstring(&w, "hostname", "skiff");
   write_mounts(&w, rootless);
+  if (network)
+    write_network_hooks(&w, network);
   write_linux(&w, rootless, host_uid, host_gid);
   json_write_end_object(&w);
   return json_writer_finish(&w);

@@ -42,10 +42,18 @@ struct oci_state *oci_state_parse(const char *json, size_t len, const char *sour
 
 void oci_state_free(struct oci_state *state);
 
+/* `skiff spec --network`: skiff-bridge as the createRuntime hook that attaches the container's
+ * network namespace to the bridge network and the poststop hook that detaches it. */
+struct oci_spec_network {
+  const char *hook;   /* the skiff-bridge binary, absolute */
+  const char *config; /* its --config FILE; NULL: the hook's default */
+};
+
 /* The config.json that `skiff spec` writes (runc's default; rootless adds a user namespace,
  * uid/gid mappings for the given host ids, no network namespace and ro bind of /sys as runc
- * does). Returns a malloc'd string without a final newline, byte for byte what runc writes
- * (runc's config.json ends in "}"); NULL when out of memory. */
-char *oci_spec_default(bool rootless, uint32_t host_uid, uint32_t host_gid);
+ * does; network, when not NULL, adds its hooks). Returns a malloc'd string without a final
+ * newline, byte for byte what runc writes without network (runc's config.json ends in "}"); NULL
+ * when out of memory. */
+char *oci_spec_default(bool rootless, uint32_t host_uid, uint32_t host_gid, const struct oci_spec_network *network);
 
 #endif

@@ -21,6 +21,9 @@ void container_unload(struct loaded_container *lc);
 int container_cleanup(const struct skiff_context *ctx, const char *id, struct loaded_container *lc,
                       struct skiff_error *err);
 
+/* poststop hooks, each failure a warning. */
+void container_run_poststop(const struct oci_state *state);
+
 /* poststart hooks; a failure is returned (the caller stops the container). */
 int container_run_poststart(const struct oci_state *state, struct skiff_error *err);
 

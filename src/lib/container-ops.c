@@ -138,7 +138,7 @@ static void warn_hook_failure(const struct skiff_error *failure) {
 }
 
 /* poststop: a failing hook is a warning and the others still run (runtime.md lifecycle 13). */
-static void run_poststop_hooks(const struct oci_state *state) {
+void container_run_poststop(const struct oci_state *state) {
   const struct oci_hook_list *hooks = &state->poststop;
   if (!hooks->n)
     return;
@@ -166,7 +166,7 @@ int container_cleanup(const struct skiff_context *ctx, const char *id, struct lo
   if (state_dir_remove(ctx->root, id, lc->dirfd, err) < 0)
     return -1;
   /* after the container is deleted, before delete returns (runtime.md) */
-  run_poststop_hooks(lc->state);
+  container_run_poststop(lc->state);
   return 0;
 }
 

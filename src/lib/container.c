@@ -52,6 +52,7 @@ struct launch {
   struct spawn_result spawned;
   struct oci_state state;
   struct foreground *fg; /* run in the foreground: its signal handling, else NULL */
+  bool runtime_hooks_ran; /* prestart/createRuntime hooks began: a teardown owes the poststop ones */
 };
 
 static void launch_init(struct launch *l, const struct skiff_context *ctx, const char *id) {
@@ -90,6 +91,19 @@ static void launch_finish(struct launch *l, bool teardown) {
   }
   if (teardown && l->dir_created)
     state_dir_remove(l->ctx->root, l->id, l->dirfd, &ignored);
+  /* runtime.md lifecycle: a create that fails once hooks may have acted on the host goes on to
+   * step 12 (the container destroyed: above) and 13, the poststop hooks, as runc's destroy() does;
+   * they undo what createRuntime hooks made (a network, say), even when one of those failed */
+  if (teardown && l->config && l->config->hooks.poststop.n && (l->runtime_hooks_ran || l->spawned.pid > 0)) {
+    struct oci_state st = {.oci_version = l->config->oci_version,
+                           .id = (char *)l->id,
+                           .bundle = l->bundle,
+                           .rootfs = l->rootfs,
+                           .annotations = l->config->annotations,
+                           .n_annotations = l->config->n_annotations,
+                           .poststop = l->config->hooks.poststop};
+    container_run_poststop(&st);
+  }
   if (l->dirfd >= 0)
     close(l->dirfd);
   if (l->config)
@@ -262,6 +276,7 @@ static int run_create_runtime_hooks(struct spawn_config *sc, pid_t pid, struct s
   if (!h->prestart.n && !h->create_runtime.n)
     return 0;
   cleanup_free char *json = creating_state_json(l, pid, err);
+  l->runtime_hooks_ran = true;
   if (!json || hooks_run(&h->prestart, "prestart", json, err) < 0)
     return -1;
   return hooks_run(&h->create_runtime, "createRuntime", json, err);

@@ -330,6 +330,21 @@ expect_nothing_left() {
   expect_nothing_left "$ID"
 }
 
+@test "hooks: a create that fails at a createRuntime hook runs the poststop hooks, after the container is gone" {
+  # runtime.md lifecycle: a failed createRuntime hook continues at step 12 (destroy) and 13 (poststop),
+  # so that poststop undoes what createRuntime hooks made (skiff-bridge's network, for one)
+  add_hook createRuntime 'echo "$0" >> "$LOG/order"; exit 4'
+  add_hook poststop 'cat > "$LOG/poststop.state"; echo "$0" >> "$LOG/order"; test -e "$1" && echo state-left >> "$LOG/order"; true'
+  update_config '.hooks.poststop[0].args += [$s]' --arg s "$SKIFF_ROOT/$ID"
+  set_args true
+  capture skiff create --bundle "$BUNDLE" "$ID"
+  expect_error create createRuntime "exit status 4" --runc "exit status 4"
+  run cat "$SHARED/order"
+  assert_output "$(printf '%s\n' createRuntime poststop)"
+  assert_equal "$(jq -r '"\(.id) \(.status)"' "$SHARED/poststop.state")" "$ID stopped"
+  expect_nothing_left "$ID"
+}
+
 @test "hooks: a failing createContainer hook fails create, names the hook, leaves nothing" {
   add_hook createContainer 'exit 5'
   set_args true

@@ -11,7 +11,10 @@
 #   BENCH_SCALE_ITER=15    samples per population
 #   BENCH_RSS_ITER=10      samples of peak RSS
 #   BENCH_DOCKER_ITER=20   samples of `docker run --rm` per runtime
-#   BENCH_TESTS="run exec rss memlimit scale docker"   which measurements (docker: when docker.io is there)
+#   BENCH_TESTS="run exec rss memlimit scale network docker"   which measurements (docker: when
+#                          docker.io is there; network: skiff-bridge's ADD+DEL against the
+#                          reference plugins and its hooks' cost per run, network.sh)
+#   BENCH_NET_ITER=30      samples of those
 #   BENCH_RUNTIMES="skiff crun runc"; CRUN=path RUNC=path BENCH_BUSYBOX=/bin/busybox (static)
 #   BENCH_KEEP_ERR=DIR     keep the runtimes' stderr (and what a hung command was doing) in DIR
 # The defaults take 2-3 minutes on an idle 2-CPU machine (longer under load), most of it the scaling rows.
@@ -47,7 +50,7 @@ BENCH_DOCKER_ITER=${BENCH_DOCKER_ITER:-20}
 RUNTIMES=${BENCH_RUNTIMES:-skiff crun runc}
 HAVE_DOCKER=true
 for cmd in "$DOCKER_CLI" /usr/sbin/dockerd containerd jq nsenter ip; do command -v "$cmd" >/dev/null || HAVE_DOCKER=false; done
-TESTS=${BENCH_TESTS:-run exec rss memlimit scale $($HAVE_DOCKER && echo docker)}
+TESTS=${BENCH_TESTS:-run exec rss memlimit scale network $($HAVE_DOCKER && echo docker)}
 [[ $TESTS != *docker* ]] || $HAVE_DOCKER || die "the docker row needs docker.io, containerd, jq, nsenter and ip"
 [[ -z $BENCH_COUNTS ]] && TESTS=${TESTS/scale/}
 
@@ -179,6 +182,10 @@ for test in $TESTS; do
     for ((i = 0; i < BENCH_DOCKER_ITER; i++)); do each docker "$i"; done
     docker_down
     ;;
+  network) # skiff's alone, in network namespaces of its own: its report goes under the table
+    progress "skiff-bridge: ADD+DEL against bridge + host-local, the hooks' cost per run"
+    NETWORK_REPORT=$(bash "$(dirname "$SELF")/network.sh" "$SKIFF") || NETWORK_REPORT="network: failed"
+    ;;
   *) die "unknown test $test" ;;
   esac
 done
@@ -279,6 +286,10 @@ if [[ $TESTS == *scale* ]]; then
     printf '%-26s %11s %11s %11s  %s\n' "$key" "$(growth "$key" skiff)" "$(growth "$key" crun)" \
       "$(growth "$key" runc)" "$target"
   done
+fi
+if [[ -n ${NETWORK_REPORT-} ]]; then
+  echo
+  echo "$NETWORK_REPORT"
 fi
 for rt in $RUNTIMES; do
   [[ -s $BENCH_TMP/$rt.err ]] || continue

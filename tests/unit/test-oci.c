@@ -217,7 +217,7 @@ static void test_minimal_config(void) {
 static void test_default_spec(bool rootless, const char *fixture, uint32_t uid, uint32_t gid) {
   const char *what = rootless ? "spec --rootless" : "spec";
   char *want = tap_read_data(fixture, NULL);
-  char *got = oci_spec_default(rootless, uid, gid);
+  char *got = oci_spec_default(rootless, uid, gid, NULL);
   tap_is(got, want, "%s matches runc's template byte for byte", what);
   free(want);
 
