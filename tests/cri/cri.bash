@@ -11,8 +11,8 @@
 
 CRI_PY=$BATS_TEST_DIRNAME/../cri/cri.py
 KUBE_CONTRIB=$BATS_TEST_DIRNAME/../../contrib/kubernetes
-# the pods' CNI plugin: `skiff-bridge` once it lands (built beside ./skiff); found in these directories
-CNI_PLUGIN=${SKIFF_CNI_PLUGIN:-bridge}
+# the pods' CNI plugin: skiff-bridge (built beside ./skiff); found in these directories
+CNI_PLUGIN=${SKIFF_CNI_PLUGIN:-skiff-bridge}
 CNI_PLUGIN_DIRS=${SKIFF_CNI_PLUGIN_DIRS:-${SKIFF_BUILDDIR:+$SKIFF_BUILDDIR:}/usr/lib/cni:/opt/cni/bin}
 POD_SUBNET=10.231.7.0/24
 PAUSE_IMAGE=localhost/skiff-cri-pause:1
