@@ -3,7 +3,8 @@
  * Where skiff deliberately differs from runc 1.1's command line:
  * - a usage error prints one line, `skiff: <cmd>: <what>`, not the whole help; exit status 1
  *   as runc's, 3 for an unknown subcommand as runc's;
- * - flags end at the first positional argument (runc moves known flags found after it forward);
+ * - a flag after the container id is a flag wherever runc's reordering makes it one, without
+ *   its quirk of taking the id as the value of a boolean flag before it (`run -d ID --bundle B`);
  * - a library error prints `skiff: <cmd>: <message>` to stderr, not a logrus line; with --log
  *   the same text is also the msg of an error line in the log file, as runc's;
  * - no --criu (no checkpoint/restore) and no --rootless: engines do not pass them. */
@@ -107,7 +108,7 @@ static int resolve_root(struct cli_global *g, bool given) {
 }
 
 int main(int argc, char **argv) {
-  static const struct cli_usage usage = {NULL, "", "", 0, INT_MAX, ""};
+  static const struct cli_usage usage = {NULL, "", "", 0, INT_MAX, "", true};
   struct cli_global g = {.log_format = "text", .ctx.argv = argv};
   bool help = false, version = false;
   struct cli_option options[] = {

@@ -80,7 +80,8 @@ int cmd_ps(struct cli_global *g, int argc, char **argv) {
                                          "container id [ps options]",
                                          1,
                                          64,
-                                         "List the processes of a container (ps -ef by default)."};
+                                         "List the processes of a container (ps -ef by default).",
+                                         true};
   const char *format = "table";
   struct cli_option options[] = {
       {"format", 'f', CLI_OPT_STRING, &format, "FORMAT", "table or json (a list of pids)"},

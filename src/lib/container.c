@@ -433,7 +433,9 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
     ret = foreground_wait(&fg, l.spawned.pid, relaying ? &relay : NULL, exit_status, err);
   l.spawned.pid = -1;
   foreground_end(&fg);
-  if ((ret == 0 || poststart_failed) && flock(l.dirfd, LOCK_EX) == 0 &&
+  /* --keep: the stopped container stays, with its cgroup, until delete (which runs poststop) */
+  bool keep = opts->keep && !poststart_failed;
+  if (!keep && (ret == 0 || poststart_failed) && flock(l.dirfd, LOCK_EX) == 0 &&
       faccessat(l.dirfd, STATE_FILE, F_OK, 0) == 0) {
     struct loaded_container lc = {.dirfd = l.dirfd, .state = &l.state, .status = "stopped"};
     struct skiff_error cleanup_err;

@@ -171,8 +171,8 @@ static int check_exec(struct exec_run *x, struct skiff_error *err) {
   const char *status = x->lc.status;
   if (!strcmp(status, "stopped"))
     return skiff_fail(err, EINVAL, "cannot exec in a stopped container");
-  if (!strcmp(status, "paused"))
-    return skiff_fail(err, EINVAL, "cannot exec in a paused container");
+  if (!strcmp(status, "paused") && !x->opts->ignore_paused)
+    return skiff_fail(err, EINVAL, "cannot exec in a paused container (use --ignore-paused to override)");
   const struct exec_options *o = x->opts;
   if (o->tty && !o->console_socket && o->detach)
     return skiff_fail(err, EINVAL, "cannot allocate tty if skiff will detach without setting console socket");

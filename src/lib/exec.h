@@ -29,6 +29,7 @@ struct exec_options {
   const char *process_label;
   int preserve_fds;
   const char *sub_cgroup; /* --cgroup: a sub-cgroup of the container's to run in */
+  bool ignore_paused;     /* --ignore-paused */
 };
 
 /* Foreground: waits for the process and stores its exit status (128+n after signal n).

@@ -9,6 +9,7 @@
  * those of a child already in a new user namespace. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "lib/cgroups/internal.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
+#include "oci/str.h"
 
 void cgroup_placement_init(struct cgroup_placement *p) {
   p->cgroup2_fd = -1;
@@ -110,12 +112,33 @@ static bool sub_applies(const struct cg_hierarchy *h, const char *sub, const cha
   return false;
 }
 
-/* An existing sub-cgroup (runc does not create them either): relative, no "..". */
+/* Whether a relative path climbs out of its start with "..". */
+static bool climbs_out(const char *path) {
+  long depth = 0;
+  for (const char *p = path; *p;) {
+    size_t n = str_cspan(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      depth--;
+    else if (n && !(n == 1 && p[0] == '.'))
+      depth++;
+    if (depth < 0)
+      return true;
+    p += n;
+    while (*p == '/')
+      p++;
+  }
+  return false;
+}
+
+/* An existing sub-cgroup (runc does not create them either), below the container's cgroup: as
+ * runc joins it to that cgroup, a leading "/" is that cgroup's root, and ".." may not leave it. */
 static int open_sub(int dirfd, const char *sub, const char *shown, struct skiff_error *err) {
-  if (!*sub || sub[0] == '/' || strstr(sub, ".."))
-    return skiff_fail(err, EINVAL, "cgroup \"%s\": must be a relative path below the container's cgroup",
-                      shown);
-  int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  char clean[PATH_MAX];
+  if (climbs_out(sub))
+    return skiff_fail(err, EINVAL, "cgroup \"%s\": %s is not a sub cgroup path", shown, sub);
+  if (cg_clean_path(sub, clean, sizeof clean) < 0)
+    return skiff_fail(err, ENAMETOOLONG, "cgroup \"%s\": too long", shown);
+  int fd = openat(dirfd, clean[0] ? clean : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "cgroup \"%s\": no such sub-cgroup of the container's", shown);
   return fd;
