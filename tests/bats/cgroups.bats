@@ -523,6 +523,32 @@ cg_file() {
   skiff delete --force "$ID"
 }
 
+@test "ps: the container's processes, as a table and as json; a stopped one has none, as runc" {
+  cgroup_config '{}'
+  set_args sleep 1000
+  create_container "$ID"
+  skiff start "$ID"
+  local init exec_pid
+  init=$(container_pid "$ID")
+  skiff exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$ID" sleep 999 </dev/null >/dev/null 2>&1
+  exec_pid=$(<"$BATS_TEST_TMPDIR/exec.pid")
+  run --separate-stderr skiff ps --format json "$ID"
+  assert_success
+  echo "$output" | jq -e --argjson a "$init" --argjson b "$exec_pid" 'sort == ([$a, $b] | sort)'
+  run --separate-stderr skiff ps "$ID" -o pid,args
+  assert_success
+  [[ ${#lines[@]} -eq 3 && ${lines[0]} == *PID* ]] || fail "ps: $output"
+  skiff kill --all "$ID" KILL
+  wait_for_status "$ID" stopped
+  run --separate-stderr skiff ps "$ID"
+  assert_success
+  [[ ${#lines[@]} -eq 1 && ${lines[0]} == *PID* ]] || fail "ps of a stopped container: $output"
+  run --separate-stderr skiff ps --format json "$ID"
+  assert_success
+  echo "$output" | jq -e 'length == 0'
+  skiff delete "$ID"
+}
+
 @test "events --stats: runc's stats object from the container's cgroup" {
   cgroup_config '{"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
   set_args sleep 1000

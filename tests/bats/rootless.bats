@@ -165,3 +165,24 @@ rl_run() {
   run awk '{ $1 = $1; print }' <<<"$output"
   assert_output "$(printf '%s\n' 0 "0 $RL_UID 1" /bin/busybox)"
 }
+
+@test "rootless: ps without a cgroup lists the container's processes, exec's too" {
+  runc_lacks "ps of a container without a cgroup (runc 1.1 fails)"
+  set_args sleep 1000
+  local id init exec_pid
+  id=$(new_id)
+  defer rl_skiff delete --force "$id"
+  rl_skiff run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+    fail "run: $(cat "$BATS_TEST_TMPDIR/err")"
+  init=$(rl_skiff state "$id" | jq .pid)
+  rl_skiff exec -d --pid-file "$XDG/exec.pid" "$id" sleep 999 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+    fail "exec: $(cat "$BATS_TEST_TMPDIR/err")"
+  exec_pid=$(<"$XDG/exec.pid")
+  run --separate-stderr rl_skiff ps --format json "$id"
+  assert_success
+  echo "$output" | jq -e --argjson a "$init" --argjson b "$exec_pid" 'sort == ([$a, $b] | sort)' ||
+    fail "ps: $output, not [$init, $exec_pid]"
+  run --separate-stderr rl_skiff ps "$id"
+  assert_success
+  [[ ${#lines[@]} -eq 3 && ${lines[0]} == *PID* ]] || fail "ps: $output"
+}
