@@ -98,7 +98,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
       goto fail;
     close(master);
   }
-  if (process_apply_sched(&x->ep.process, &err) < 0)
+  if (process_apply_sched(&x->ep.process, &err) < 0 || process_enter_cwd(&x->ep.process, &err) < 0)
     goto fail;
   if (init_process_setup(&x->ep.process, x->opts->preserve_fds, x->seccomp, fd, &exe, &envp, &err) < 0)
     goto fail;

@@ -375,7 +375,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   close_inherited_fds(sc, sync_fd, late.tasks_fd);
   if (init_namespaces(sc, sync_fd, &err) < 0 || init_environment(sc, sync_fd, &late, &err) < 0 ||
       init_rootfs(sc, sync_fd, &err) < 0 || join_memory_cgroup_late(sc, &late, &err) < 0 || /* step 6a */
-      process_apply_scheduling(sc->config, &err) < 0 ||
+      process_apply_scheduling(sc->config, &err) < 0 || process_enter_cwd(&sc->config->process, &err) < 0 ||
       init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &exe, &envp, &err) < 0)
     goto fail;
   catch_terminating_signals();

@@ -3,6 +3,7 @@
  * and finally the executable lookup and execve.
  *
  * Order (the kernel's rules, not taste):
+ *   process_enter_cwd             (as root, before anything drops privilege)
  *   process_apply_sysctl, process_apply_rlimits, process_apply_oom_score_adj  (need privilege)
  *   capabilities_apply_bounding   (needs CAP_SETPCAP, so before the uid change)
  *   process_set_user              (sets PR_SET_KEEPCAPS)
@@ -35,7 +36,13 @@ int process_apply_oom_score_adj(const struct oci_process *process, struct skiff_
  * additional gids. */
 int process_set_user(const struct oci_process *process, struct skiff_error *err);
 
-/* umask (process.user.umask, default 0022), then chdir(process.cwd) as the final user. */
+/* chdir(process.cwd) while still root with every capability, before the setup above begins, as
+ * runc does: a cwd only root may enter (/root, 0700) works for a process of another user, and for
+ * a root without CAP_DAC_OVERRIDE. A refusal there (EACCES) is left to process_chdir_umask. */
+int process_enter_cwd(const struct oci_process *process, struct skiff_error *err);
+
+/* umask (process.user.umask, default 0022), then chdir(process.cwd) as the final user, unless
+ * process_enter_cwd() got there already. */
 int process_chdir_umask(const struct oci_process *process, struct skiff_error *err);
 
 /* prctl(PR_SET_NO_NEW_PRIVS) when process.noNewPrivileges is set. */

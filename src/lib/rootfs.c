@@ -217,11 +217,22 @@ static int remount_root_readonly(struct skiff_error *err) {
   return 0;
 }
 
+/* The process's cwd is made when the image lacks it, as runc does (Kubernetes' workingDir need not
+ * exist in the image): as root, inside the root, before any path is made read-only. */
+static int make_cwd(int root_fd, const char *cwd, struct skiff_error *err) {
+  cleanup_close int fd = path_mkdir_in_root(root_fd, cwd, 0755, 0, err);
+  if (fd < 0)
+    return skiff_error_prefix(err, "process.cwd (%s)", cwd);
+  return 0;
+}
+
 int rootfs_finalize(const struct oci_config *config, struct skiff_error *err) {
   const struct oci_linux *lx = &config->linux_;
   cleanup_close int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return skiff_fail_errno(err, errno, "open /");
+  if (config->process.cwd && make_cwd(root_fd, config->process.cwd, err) < 0)
+    return -1;
   if (devices_need_setup(config) && devices_reopen_dev_null(err) < 0)
     return -1;
   /* the new root is a bind mount made after the propagation of the old one was set: give it

@@ -26,8 +26,8 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
  * rootfs is MS_MOVEd onto / and chrooted into. Leaves cwd at "/". */
 int rootfs_pivot(const char *rootfs, bool no_pivot, struct skiff_error *err);
 
-/* After pivot (and sysctls): fds 0-2 on the host's /dev/null are reopened on the container's;
- * linux.readonlyPaths (bind on itself, remount ro keeping nosuid, nodev, noexec), linux.maskedPaths
+/* After pivot (and sysctls): process.cwd is created (mkdir -p, 0755) when missing, as runc does;
+ * fds 0-2 on the host's /dev/null are reopened on the container's; linux.readonlyPaths (bind on itself, remount ro keeping nosuid, nodev, noexec), linux.maskedPaths
  * (directory: read-only tmpfs; anything else: bind of /dev/null, checked to be 1:3); missing paths
  * are skipped. Then read-only tmpfs mounts and /dev are remounted ro, and root.readonly remounts /.
  * Paths are resolved with openat2(RESOLVE_IN_ROOT) and mounted by fd (open_tree, fsmount,

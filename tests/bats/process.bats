@@ -54,6 +54,36 @@ status_field() {
   assert_output /etc
 }
 
+@test "cwd: made when the image lacks it, as runc does, before the rootfs is read-only" {
+  update_config '.process.cwd = "/work/deep/dir" | .root.readonly = true'
+  run_container sh -c 'pwd; stat -c %a /work/deep/dir'
+  assert_success
+  assert_output "$(printf '%s\n' /work/deep/dir 755)"
+  [[ -d $ROOTFS/work/deep/dir ]] || fail "not in the rootfs"
+}
+
+@test "cwd: entered before the user switch, so a directory only root may enter works (run, exec --user 0)" {
+  # owned by neither root nor the process's user, 0700: only CAP_DAC_OVERRIDE enters it
+  mkdir "$ROOTFS/private"
+  chown 1234:1234 "$ROOTFS/private"
+  chmod 700 "$ROOTFS/private"
+  update_config '.process.user = {uid: 1000, gid: 1000} | .process.cwd = "/private"'
+  run_container sh -c 'pwd; id -u'
+  assert_success
+  assert_output "$(printf '%s\n' /private 1000)"
+  # exec as root, without CAP_DAC_OVERRIDE in the config's sets
+  update_config '.process.cwd = "/" | .process.user = {uid: 0, gid: 0}'
+  set_args sleep 1000
+  create_container "$ID"
+  run --separate-stderr skiff exec --user 0 --cwd /private "$ID" pwd
+  assert_success
+  assert_output /private
+  # a cwd that does not exist is not made by exec (runc neither)
+  run --separate-stderr skiff exec --cwd /no/such/dir "$ID" pwd
+  expect_error exec --max 255 "chdir to cwd" "no such file or directory"
+  skiff delete --force "$ID"
+}
+
 @test "user: uid, gid and additionalGids, as /proc/self/status shows them" {
   update_config '.process.user = {uid: 1000, gid: 1000, additionalGids: [10, 20]}'
   run_container cat /proc/self/status
