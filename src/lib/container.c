@@ -140,6 +140,11 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   if (!S_ISDIR(st.st_mode))
     return skiff_fail(err, ENOTDIR, "config.json: root.path: rootfs \"%s\" is not a directory", l->rootfs);
   warn_unknown_capabilities(&l->config->process);
+  for (size_t i = 0; i < l->config->n_mounts; i++)
+    if (l->config->mounts[i].destination_was_relative)
+      log_warning("config.json: mounts[%zu].destination: \"%s\" is not absolute: taken relative to the "
+                  "container's /, as the spec allows",
+                  i, l->config->mounts[i].destination + 1);
   if (process_validate_sysctl(l->config, err) < 0 || process_check_host_support(l->config, err) < 0 ||
       lsm_check_host(l->config, err) < 0)
     return -1;
