@@ -82,7 +82,7 @@ static void launch_finish(struct launch *l, bool teardown) {
     close(l->sc.exec_fifo_fd);
   ns_close_paths(l->sc.ns_fds);
   if (l->config)
-    mounts_idmap_close(l->sc.idmap_trees, l->config->n_mounts);
+    mounts_close_sources(l->sc.mount_fds, l->config->n_mounts);
   if (l->cgroup) {
     if (teardown)
       cgroup_destroy(l->cgroup, &ignored);
@@ -189,9 +189,9 @@ static int move_fds_above_preserved(struct launch *l, int preserve_fds, struct s
       return -1;
   if (l->sc.exec_fifo_fd >= 0 && (l->sc.exec_fifo_fd = fd_move_above(l->sc.exec_fifo_fd, min, err)) < 0)
     return -1;
-  for (size_t i = 0; l->sc.idmap_trees && i < l->config->n_mounts; i++)
-    if (l->sc.idmap_trees[i] >= 0 &&
-        (l->sc.idmap_trees[i] = fd_move_above(l->sc.idmap_trees[i], min, err)) < 0)
+  for (size_t i = 0; l->sc.mount_fds && i < l->config->n_mounts; i++)
+    if (l->sc.mount_fds[i] >= 0 &&
+        (l->sc.mount_fds[i] = fd_move_above(l->sc.mount_fds[i], min, err)) < 0)
       return -1;
   if ((l->dirfd = fd_move_above(l->dirfd, min, err)) < 0)
     return -1;
@@ -317,7 +317,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   }
   if (check_terminal(l->config, opts, run_mode, err) < 0 || ns_open_paths(l->config, l->sc.ns_fds, err) < 0)
     return -1;
-  if (mounts_idmap_open(l->config, l->bundle, l->sc.ns_fds[OCI_NS_USER], &l->sc.idmap_trees, err) < 0)
+  if (mounts_open_sources(l->config, l->bundle, l->sc.ns_fds[OCI_NS_USER], &l->sc.mount_fds, err) < 0)
     return -1;
   if (seccomp_prepare(l->config, &l->seccomp, err) < 0)
     return skiff_error_prefix(err, "config.json");

@@ -22,6 +22,7 @@
 #include "lib/lsm.h"
 #include "lib/namespaces.h"
 #include "lib/loopback.h"
+#include "lib/mounts.h"
 #include "lib/process-sched.h"
 #include "lib/process.h"
 #include "lib/rootfs.h"
@@ -42,13 +43,13 @@ struct late_memory_join {
 /* Closes every inherited fd the init does not need (the parent's state directory, log file,
  * ...), so that none can reach the container even by mistake. */
 static void close_inherited_fds(const struct spawn_config *sc, int sync_fd, int memory_tasks_fd) {
-  size_t n_trees = sc->idmap_trees ? sc->config->n_mounts : 0;
-  int keep[OCI_NS_COUNT + 3 + n_trees], n = 0;
+  size_t n_mount_fds = sc->mount_fds ? sc->config->n_mounts : 0;
+  int keep[OCI_NS_COUNT + 3 + n_mount_fds], n = 0;
   if (memory_tasks_fd >= 0)
     keep[n++] = memory_tasks_fd;
-  for (size_t i = 0; i < n_trees; i++)
-    if (sc->idmap_trees[i] >= 0)
-      keep[n++] = sc->idmap_trees[i];
+  for (size_t i = 0; i < n_mount_fds; i++)
+    if (sc->mount_fds[i] >= 0)
+      keep[n++] = sc->mount_fds[i];
   keep[n++] = sync_fd;
   if (sc->exec_fifo_fd >= 0)
     keep[n++] = sc->exec_fifo_fd;
@@ -253,8 +254,11 @@ static int init_environment(const struct spawn_config *sc, int sync_fd, const st
   if (chdir(sc->bundle) < 0)
     return skiff_fail_errno(err, errno, "chdir to bundle %s", sc->bundle);
   bool in_user_ns = oci_config_namespace(c, OCI_NS_USER) != NULL;
+  if (sc->mount_sources_step && (sync_send(sync_fd, SYNC_MOUNT_SOURCES_READY, 0, err) < 0 || /* step M */
+                                 mounts_receive_sources(c, sync_fd, sc->mount_fds, err) < 0))
+    return -1;
   struct mount_cgroup_view view = {.ns_pending = sc->late_cgroup_ns, .memory_dir = late->dir};
-  if (rootfs_setup(c, sc->rootfs, in_user_ns, sc->idmap_trees, &view, err) < 0)
+  if (rootfs_setup(c, sc->rootfs, in_user_ns, sc->mount_fds, &view, err) < 0)
     return -1;
   if (!sc->hook_steps)
     return 0;

@@ -53,7 +53,7 @@ static int make_parent_private(const char *mountinfo, const char *root, struct s
   return 0;
 }
 
-int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *idmap_trees,
+int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *mount_fds,
                  const struct mount_cgroup_view *cgroup, struct skiff_error *err) {
   const char *propagation = config->linux_.rootfs_propagation;
   unsigned long flag = MS_SLAVE | MS_REC;
@@ -89,7 +89,7 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
       .mountinfo = mountinfo,
       .mount_label =
           config->linux_.mount_label && *config->linux_.mount_label ? config->linux_.mount_label : NULL,
-      .idmap_trees = idmap_trees,
+      .mount_fds = mount_fds,
   };
   if (mounts_setup(config, &ctx, err) < 0)
     return -1;

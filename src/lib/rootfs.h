@@ -16,9 +16,9 @@
  * parent's realpath(), used as it is) onto itself,
  * mounts config->mounts in order, then, unless /dev is a bind mount, creates the device nodes and
  * /dev symlinks. in_user_ns: the init is in a user namespace (no mknod: host nodes are bound).
- * idmap_trees: the detached idmapped trees mounts_idmap_open() made in the parent (NULL: none);
- * each is closed once attached. cgroup: where the init stands in its cgroups meanwhile. */
-int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *idmap_trees,
+ * mount_fds: what mounts_open_sources() opened in the parent for each mount (NULL: none);
+ * each is closed once used. cgroup: where the init stands in its cgroups meanwhile. */
+int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *mount_fds,
                  const struct mount_cgroup_view *cgroup, struct skiff_error *err);
 
 /* pivot_root(".", ".") in rootfs, then the old root (stacked under it) made rslave and detached;
