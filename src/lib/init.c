@@ -267,9 +267,12 @@ static int init_environment(const struct spawn_config *sc, int sync_fd, const st
   return sync_expect(sync_fd, SYNC_NS_READY_ACK, &msg, NULL, err); /* step 6 */
 }
 
-/* createContainer hooks, pivot_root, the terminal, sysctls, masked and read-only paths. */
+/* createContainer hooks (in the rootfs, as runc runs them: a hook's relative paths are the
+ * container's), pivot_root, the terminal, sysctls, masked and read-only paths. */
 static int init_rootfs(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
   const struct oci_config *c = sc->config;
+  if (c->hooks.create_container.n && chdir(sc->rootfs) < 0)
+    return skiff_fail_errno(err, errno, "chdir to the rootfs %s", sc->rootfs);
   if (run_init_hooks(sc, &c->hooks.create_container, "createContainer", "creating", err) < 0)
     return -1;
   if (rootfs_pivot(sc->rootfs, sc->no_pivot, err) < 0)

@@ -1,6 +1,6 @@
 /* The container's filesystem, built by its init (single-threaded, in its new mount namespace and,
  * if configured, its new user namespace). init.c calls, in this order: rootfs_setup (cwd: the
- * bundle directory), [createContainer hooks], rootfs_pivot, [sysctls], rootfs_finalize. */
+ * bundle directory), [createContainer hooks, cwd: the rootfs], rootfs_pivot, [sysctls], rootfs_finalize. */
 #ifndef SKIFF_ROOTFS_H
 #define SKIFF_ROOTFS_H
 

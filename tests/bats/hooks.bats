@@ -183,6 +183,18 @@ expect_nothing_left() {
   skiff delete --force "$ID"
 }
 
+@test "hooks: createContainer runs with the rootfs as its cwd, its mounts seen by the container" {
+  echo from-the-hook >"$SHARED/source-file"
+  # the hook of a device plugin, as runc runs it: relative paths are the rootfs's
+  add_hook createContainer 'pwd > "$LOG/cc.cwd"
+    touch ./mounted-by-hook && mount --bind "$LOG/source-file" ./mounted-by-hook'
+  set_args cat /mounted-by-hook
+  run_container
+  assert_success
+  assert_output from-the-hook
+  assert_equal "$(<"$SHARED/cc.cwd")" "$ROOTFS"
+}
+
 @test "hooks: startContainer runs in the container's root before the process, its path resolved there" {
   # /bin/busybox here is the rootfs's: a copy that says where it runs from
   mkdir -p "$ROOTFS/hooks"
