@@ -25,6 +25,7 @@
 #include "lib/mounts.h"
 #include "lib/process-sched.h"
 #include "lib/process.h"
+#include "lib/rootfs.h"
 #include "lib/namespaces.h"
 #include "lib/sealed-exe.h"
 #include "lib/seccomp.h"
@@ -148,8 +149,8 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   if (process_validate_sysctl(l->config, err) < 0 || process_check_host_support(l->config, err) < 0 ||
       lsm_check_host(l->config, err) < 0)
     return -1;
-  if (!oci_config_namespace(l->config, OCI_NS_MOUNT))
-    return skiff_fail(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+  if (!oci_config_namespace(l->config, OCI_NS_MOUNT) && rootfs_check_shared_mount_ns(l->config, err) < 0)
+    return -1;
   return 0;
 }
 

@@ -258,7 +258,7 @@ static int init_environment(const struct spawn_config *sc, int sync_fd, const st
                                  mounts_receive_sources(c, sync_fd, sc->mount_fds, err) < 0))
     return -1;
   struct mount_cgroup_view view = {.ns_pending = sc->late_cgroup_ns, .memory_dir = late->dir};
-  if (rootfs_setup(c, sc->rootfs, in_user_ns, sc->mount_fds, &view, err) < 0)
+  if (oci_config_namespace(c, OCI_NS_MOUNT) && rootfs_setup(c, sc->rootfs, in_user_ns, sc->mount_fds, &view, err) < 0)
     return -1;
   if (!sc->hook_steps)
     return 0;
@@ -266,6 +266,9 @@ static int init_environment(const struct spawn_config *sc, int sync_fd, const st
     return -1;
   return sync_expect(sync_fd, SYNC_NS_READY_ACK, &msg, NULL, err); /* step 6 */
 }
+
+/* Without a mount namespace: the host's /proc, for what goes through /proc/self after the chroot. */
+static int host_proc = -1;
 
 /* createContainer hooks (in the rootfs, as runc runs them: a hook's relative paths are the
  * container's), pivot_root, the terminal, sysctls, masked and read-only paths. */
@@ -275,6 +278,8 @@ static int init_rootfs(const struct spawn_config *sc, int sync_fd, struct skiff_
     return skiff_fail_errno(err, errno, "chdir to the rootfs %s", sc->rootfs);
   if (run_init_hooks(sc, &c->hooks.create_container, "createContainer", "creating", err) < 0)
     return -1;
+  if (!oci_config_namespace(c, OCI_NS_MOUNT)) /* the host's: nothing mounted (rootfs.h) */
+    return rootfs_enter_shared(c, sc->rootfs, &host_proc, err);
   if (rootfs_pivot(sc->rootfs, sc->no_pivot, err) < 0)
     return -1;
   if (c->process.terminal && send_terminal(c, sync_fd, err) < 0)
@@ -357,8 +362,8 @@ static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct ski
     return sync_expect(sync_fd, SYNC_START, &msg, NULL, err); /* step 8 */
   }
   char path[64];
-  format_string(path, sizeof path, "/proc/self/fd/%d", sc->exec_fifo_fd);
-  released_fifo = open(path, O_WRONLY | O_CLOEXEC);
+  format_string(path, sizeof path, "%sself/fd/%d", host_proc >= 0 ? "" : "/proc/", sc->exec_fifo_fd);
+  released_fifo = openat(host_proc >= 0 ? host_proc : AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
   if (released_fifo < 0)
     return skiff_fail_errno(err, errno, "open exec fifo");
   if (write(released_fifo, "0", 1) != 1)

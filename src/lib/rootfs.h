@@ -34,4 +34,15 @@ int rootfs_pivot(const char *rootfs, bool no_pivot, struct skiff_error *err);
  * move_mount, mount_setattr), never through the container's /proc. */
 int rootfs_finalize(const struct oci_config *config, struct skiff_error *err);
 
+/* Without a mount namespace the container shares the host's, as the spec says: skiff then makes
+ * no mount and no device node, and the rootfs is used as it is, chrooted into, cwd made if
+ * missing. Create refuses, before anything is made, a config that asks for what would change the
+ * host's mount namespace or files (mounts, masked/read-only paths, root.readonly, propagation,
+ * devices), or would need the container's own devpts or /proc (terminal, sysctl, oomScoreAdj). */
+int rootfs_check_shared_mount_ns(const struct oci_config *config, struct skiff_error *err);
+/* In place of rootfs_setup/rootfs_pivot/rootfs_finalize: *host_proc gets an O_PATH fd of the
+ * host's /proc, opened before the chroot (the exec fifo is reopened through it). */
+int rootfs_enter_shared(const struct oci_config *config, const char *rootfs, int *host_proc,
+                        struct skiff_error *err);
+
 #endif
