@@ -135,9 +135,11 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   const char *root = l->config->root.path;
   cleanup_free char *joined = root[0] == '/' ? strdup(root) : xasprintf("%s/%s", l->bundle, root);
   struct stat st;
-  if (!joined || !(l->rootfs = realpath(joined, NULL)) || stat(l->rootfs, &st) < 0)
-    return skiff_fail(err, ENOENT, "config.json: root.path: rootfs \"%s\" does not exist",
-                      joined ? joined : root);
+  if (!joined)
+    return skiff_fail_errno(err, ENOMEM, "config.json: root.path");
+  /* runc's words: "no such file or directory", "permission denied" (a rootfs the caller cannot reach) */
+  if (!(l->rootfs = realpath(joined, NULL)) || stat(l->rootfs, &st) < 0)
+    return skiff_fail_errno(err, errno, "config.json: root.path: rootfs \"%s\"", joined);
   if (!S_ISDIR(st.st_mode))
     return skiff_fail(err, ENOTDIR, "config.json: root.path: rootfs \"%s\" is not a directory", l->rootfs);
   warn_unknown_capabilities(&l->config->process);
@@ -151,6 +153,12 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
     return -1;
   if (!oci_config_namespace(l->config, OCI_NS_MOUNT) && rootfs_check_shared_mount_ns(l->config, err) < 0)
     return -1;
+  /* without root on the host, only the capabilities of a user namespace of its own make a container */
+  if (geteuid() != 0 && !oci_config_namespace(l->config, OCI_NS_USER))
+    return skiff_fail(err, EPERM,
+                      "config.json: linux.namespaces: rootless container requires user namespaces (skiff runs as "
+                      "uid %u, without root, and the config has no user namespace)",
+                      (unsigned)geteuid());
   return 0;
 }
 

@@ -364,9 +364,9 @@ static int open_fs_destination(const struct mount_context *ctx, const char *dest
   if (pseudo) {
     /* never through a symlink: "/proc -> /" would put procfs on the container's root */
     int fd = path_mkdir_in_root(ctx->root_fd, dest, 0755, RESOLVE_NO_SYMLINKS, err);
-    if (fd < 0 && err->code == ELOOP)
-      return skiff_fail(err, ELOOP,
-                        "filesystem \"%s\" must be mounted on an ordinary directory, not a symlink", type);
+    if (fd < 0 && (err->code == ELOOP || err->code == ENOTDIR)) /* runc's words */
+      return skiff_fail(err, err->code, "filesystem \"%s\" must be mounted on ordinary directory (%s)", type,
+                        err->code == ELOOP ? "a symlink is in the way" : "a file is in the way");
     return fd;
   }
   if (strcmp(type, "tmpfs") == 0) {

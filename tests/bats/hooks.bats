@@ -329,7 +329,7 @@ expect_nothing_left() {
   add_hook prestart 'touch "$LOG/second-ran"'
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create prestart "exit status 3" --runc "exit status 3"
+  expect_error create prestart "error running hook: exit status 3" --runc "error running hook" --runc "exit status 3"
   [[ ! -e $SHARED/second-ran ]] || fail "the next hook ran"
   expect_nothing_left "$ID"
 }
@@ -338,7 +338,7 @@ expect_nothing_left() {
   add_hook createRuntime 'exit 4'
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create createRuntime "exit status 4" --runc "exit status 4"
+  expect_error create createRuntime "error running hook: exit status 4" --runc "error running hook" --runc "exit status 4"
   expect_nothing_left "$ID"
 }
 
@@ -346,7 +346,7 @@ expect_nothing_left() {
   add_hook createContainer 'exit 5'
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create createContainer "exit status 5" --runc "exit status 5"
+  expect_error create createContainer "error running hook: exit status 5" --runc "error running hook" --runc "exit status 5"
   expect_nothing_left "$ID"
 }
 
@@ -354,7 +354,7 @@ expect_nothing_left() {
   update_config '.hooks.prestart = [{path: "/nonexistent/skiff-hook"}]'
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create "/nonexistent/skiff-hook" --runc "no such file"
+  expect_error create "/nonexistent/skiff-hook" "error running hook" --runc "no such file"
   expect_nothing_left "$ID"
 }
 
@@ -364,7 +364,7 @@ expect_nothing_left() {
   create_container "$ID"
   run --separate-stderr skiff start "$ID"
   if ! is_runc; then # runc 1.1's start returns before the hook runs
-    expect_error start startContainer "exit status 6"
+    expect_error start startContainer "error running hook: exit status 6"
   fi
   wait_for_status "$ID" stopped
   [[ ! -e $SHARED/process-ran ]] || fail "the process ran"
@@ -380,7 +380,7 @@ expect_nothing_left() {
   local pid
   pid=$(container_pid "$ID")
   run --separate-stderr skiff start "$ID"
-  expect_error start poststart "exit status 7"
+  expect_error start poststart "error running hook: exit status 7"
   local tries=100
   while kill -0 "$pid" 2>/dev/null && ((tries-- > 0)); do sleep 0.05; done
   ! kill -0 "$pid" 2>/dev/null || fail "the container still runs"
@@ -399,7 +399,8 @@ expect_nothing_left() {
   if is_runc; then
     [[ $stderr == *"exit status 8"* ]] || fail "no warning: $stderr"
   else
-    [[ $stderr == *poststop*"exit status 8"* && ${#stderr_lines[@]} == 1 ]] || fail "no warning: $stderr"
+    [[ $stderr == *poststop*"error running hook: exit status 8"* && ${#stderr_lines[@]} == 1 ]] ||
+      fail "no warning: $stderr"
   fi
   # runtime.md: "the remaining hooks and lifecycle continue" (runc 1.1 stops at the failed one)
   is_runc || [[ -e $SHARED/second-ran ]] || fail "the next poststop hook did not run"

@@ -186,3 +186,22 @@ rl_run() {
   assert_success
   [[ ${#lines[@]} -eq 3 && ${lines[0]} == *PID* ]] || fail "ps: $output"
 }
+
+@test "rootless: a config without a user namespace says a user namespace is needed, nothing left behind" {
+  remove_namespace user
+  update_config 'del(.linux.uidMappings, .linux.gidMappings)'
+  rl_run
+  expect_error run "rootless container requires user namespaces" "linux.namespaces" \
+    --runc "rootless container requires user namespaces"
+  [[ -z $(ls -A "$XDG/skiff" 2>/dev/null) ]] || fail "state left: $(ls -A "$XDG/skiff")"
+}
+
+@test "rootless: a rootfs the user cannot reach is \"permission denied\", not \"does not exist\"" {
+  local locked="$BATS_TEST_TMPDIR/locked"
+  mkdir -m 700 "$locked"
+  mv "$ROOTFS" "$locked/rootfs"
+  update_config '.root.path = $r' --arg r "$locked/rootfs"
+  rl_run
+  expect_error run "root.path" "permission denied" --runc "permission denied"
+  [[ $stderr != *"does not exist"* ]] || fail "$stderr"
+}
