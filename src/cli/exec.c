@@ -22,7 +22,7 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
       "foreground, exit with the process's exit status; 255 when it could not be started.",
       true};
   struct exec_options o = {0};
-  struct cli_list env = {0}, gids = {0}, caps = {0};
+  struct cli_list env = {0}, gids = {0}, caps = {0}, cgroups = {0};
   struct cli_option options[] = {
       {"process", 'p', CLI_OPT_STRING, &o.process_file, "FILE",
        "a process.json to run instead of the command"},
@@ -40,8 +40,8 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
       {"apparmor", 0, CLI_OPT_STRING, &o.apparmor, "PROFILE", "apparmor profile for the process"},
       {"process-label", 0, CLI_OPT_STRING, &o.process_label, "LABEL", "SELinux label for the process"},
       {"preserve-fds", 0, CLI_OPT_INT, &o.preserve_fds, "N", "pass N extra fds (3 .. 3+N-1) to the process"},
-      {"cgroup", 0, CLI_OPT_STRING, &o.sub_cgroup, "PATH",
-       "run in this sub-cgroup of the container's cgroup"},
+      {"cgroup", 0, CLI_OPT_LIST, &cgroups, "[CTRL,...:]PATH",
+       "run in this sub-cgroup of the container's cgroup (repeatable, one per controller list)"},
       {"ignore-paused", 0, CLI_OPT_BOOL, &o.ignore_paused, NULL,
        "exec into a paused container too (the process starts frozen, and runs on resume)"},
   };
@@ -68,6 +68,8 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
     o.n_additional_gids = gids.n;
     o.caps = caps.v;
     o.n_caps = caps.n;
+    o.sub_cgroups = cgroups.v;
+    o.n_sub_cgroups = cgroups.n;
     struct skiff_error err = {0};
     int exit_status = 0;
     status = container_exec(&g->ctx, args[0], &o, &exit_status, &err) < 0
@@ -77,5 +79,6 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
   free(env.v);
   free(gids.v);
   free(caps.v);
+  free(cgroups.v);
   return status;
 }

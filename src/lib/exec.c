@@ -151,7 +151,7 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
   x->sync_fd = fds[0];
   cleanup_close int saved_pidns = -1;
   const char *cg = x->lc.state->cgroup_path;
-  if (cg && cgroup_placement_open(cg, x->opts->sub_cgroup, &x->placement, err) < 0)
+  if (cg && cgroup_placement_open(cg, x->opts->sub_cgroups, x->opts->n_sub_cgroups, &x->placement, err) < 0)
     return -1;
   /* Without root on the host, entering the container's pid namespace takes the capabilities of
    * its user namespace: this process joins that first, for good (nothing it does afterwards needs

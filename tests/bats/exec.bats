@@ -532,6 +532,28 @@ make_sub_cgroup() {
   skiff delete --force "$ID"
 }
 
+@test "exec --cgroup: repeated, one per controller list, as runc; an unprefixed one must be alone" {
+  requires cgroup1
+  start_sleeper
+  local memory pids
+  memory=$(host_cgroup_dirs "$INIT_PID" | grep '/memory/') || skip "no memory hierarchy"
+  pids=$(host_cgroup_dirs "$INIT_PID" | grep '/pids/') || skip "no pids hierarchy"
+  make_sub_cgroup "$memory" msub
+  make_sub_cgroup "$pids" psub
+  run --separate-stderr skiff exec --cgroup memory:msub --cgroup pids:psub "$ID" cat /proc/self/cgroup
+  assert_success
+  local id ctrls path want
+  while IFS=: read -r id ctrls path; do
+    want=$(awk -F: -v id="$id" '$1 == id { print $3 }' "/proc/$INIT_PID/cgroup")
+    [[ $ctrls == memory ]] && want=${want%/}/msub
+    [[ $ctrls == pids ]] && want=${want%/}/psub
+    [[ $path == "$want" ]] || fail "$ctrls: $path, not $want"
+  done <<<"$output"
+  run --separate-stderr skiff exec --cgroup msub --cgroup pids:psub "$ID" true
+  expect_error exec --max "$EXEC_MAX" "invalid --cgroup argument: msub (missing <controller>: prefix)"
+  skiff delete --force "$ID"
+}
+
 @test "exec --cgroup: a sub-cgroup that does not exist is a one-line error naming it" {
   start_sleeper
   run --separate-stderr skiff exec --cgroup no-such-sub "$ID" true

@@ -145,28 +145,32 @@ static int open_sub(int dirfd, const char *sub, const char *shown, struct skiff_
 }
 
 static int add_stored_dir(struct cgroup_placement *p, const struct cg_layout *l, const struct cg_dir *d,
-                          const char *sub, struct skiff_error *err) {
+                          char *const *subs, size_t n_subs, struct skiff_error *err) {
   cleanup_close int fd = cg_dir_open(d);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "open cgroup %s", d->path);
   const char *sub_path = NULL;
-  if (sub && *sub && sub_applies(&l->h[d->h], sub, &sub_path)) {
-    cleanup_close int sub_fd = open_sub(fd, sub_path, sub, err);
-    return sub_fd < 0 ? -1 : cg_placement_add(p, &l->h[d->h], sub_fd, sub, err);
-  }
+  for (size_t i = 0; i < n_subs; i++)
+    if (*subs[i] && sub_applies(&l->h[d->h], subs[i], &sub_path)) {
+      cleanup_close int sub_fd = open_sub(fd, sub_path, subs[i], err);
+      return sub_fd < 0 ? -1 : cg_placement_add(p, &l->h[d->h], sub_fd, subs[i], err);
+    }
   return cg_placement_add(p, &l->h[d->h], fd, d->path, err);
 }
 
-int cgroup_placement_open(const char *path, const char *sub, struct cgroup_placement *p,
+int cgroup_placement_open(const char *path, char *const *subs, size_t n_subs, struct cgroup_placement *p,
                           struct skiff_error *err) {
+  cgroup_placement_init(p);
+  for (size_t i = 0; n_subs > 1 && i < n_subs; i++)
+    if (!strchr(subs[i], ':')) /* runc's rule and words */
+      return skiff_fail(err, EINVAL, "invalid --cgroup argument: %s (missing <controller>: prefix)", subs[i]);
   const struct cg_layout *l = cg_layout_get(err);
   struct cg_dirs dirs;
-  cgroup_placement_init(p);
   if (!l || cg_dirs_parse(path, &dirs, err) < 0)
     return -1;
   int ret = 0;
   for (size_t i = 0; i < dirs.n && ret == 0; i++)
-    ret = add_stored_dir(p, l, &dirs.d[i], sub, err);
+    ret = add_stored_dir(p, l, &dirs.d[i], subs, n_subs, err);
   cg_dirs_release(&dirs);
   if (ret < 0)
     cgroup_placement_close(p);
