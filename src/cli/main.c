@@ -107,6 +107,24 @@ static int resolve_root(struct cli_global *g, bool given) {
   return 0;
 }
 
+/* --log-format json among the global options: an error in the options themselves is a JSON line
+ * too (log_init proper comes once they are parsed). */
+static void early_log_format(int argc, char **argv) {
+  struct skiff_error ignored;
+  for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+    const char *name = argv[i] + (argv[i][1] == '-' ? 2 : 1);
+    const char *value = NULL;
+    if (!strncmp(name, "log-format=", 11))
+      value = name + 11;
+    else if (!strcmp(name, "log-format") && i + 1 < argc)
+      value = argv[++i];
+    else if (!strcmp(name, "root") || !strcmp(name, "log")) /* the other global options with a value */
+      i++;
+    if (value && !strcmp(value, "json"))
+      log_init(NULL, "json", false, &ignored);
+  }
+}
+
 int main(int argc, char **argv) {
   static const struct cli_usage usage = {NULL, "", "", 0, INT_MAX, "", true};
   struct cli_global g = {.log_format = "text", .ctx.argv = argv};
@@ -127,6 +145,7 @@ int main(int argc, char **argv) {
 
   char **rest;
   int status;
+  early_log_format(argc, argv);
   int n = cli_parse(&usage, options, n_options, argc, argv, &rest, &status);
   if (n < 0)
     return status;

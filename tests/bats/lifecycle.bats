@@ -400,10 +400,15 @@ wait_process_gone() {
   assert_failure
   [[ ${#stderr_lines[@]} -eq 1 ]] || fail "stderr: $stderr"
   echo "$stderr" | jq -e '.level == "error" and (.msg | test("does not exist")) and (.time | type == "string")'
-  # a usage error of a subcommand, and a warning with the error of a run
+  # a usage error of a subcommand or of the global options, and a warning with the error of a run
   run --separate-stderr skiff --log-format json update --no-such-flag 1 "$ID"
   assert_failure
   echo "$stderr" | jq -e -s 'length == 1 and .[0].level == "error"'
+  if ! is_runc; then # runc 1.1 prints its usage text for a bad global option
+    run --separate-stderr skiff --log-format=json --no-such-global-flag list
+    assert_failure
+    echo "$stderr" | jq -e -s 'length == 1 and .[0].level == "error"'
+  fi
   update_config '.process.capabilities.bounding += ["CAP_NO_SUCH_THING"]'
   set_args /no-such-binary
   run --separate-stderr skiff --log-format json run --bundle "$BUNDLE" "$(new_id)" </dev/null
