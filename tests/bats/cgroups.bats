@@ -359,7 +359,7 @@ limits_snapshot() {
   local f
   for f in "$(cg_dir pids "/$ID")/pids.max" "$(cg_dir memory "/$ID")"/memory.{max,limit_in_bytes} \
     "$(cg_dir cpu "/$ID")"/cpu.{max,weight,shares,cfs_quota_us,cfs_period_us}; do
-    [[ -r $f ]] && echo "$f=$(<"$f")"
+    if [[ -r $f ]]; then echo "$f=$(<"$f")"; fi
   done
 }
 
