@@ -39,10 +39,28 @@ static int parse_root(struct json_ctx *c, uint32_t obj, struct oci_config *confi
   return 0;
 }
 
+/* The spec: a destination MAY be relative, to the container's "/" (runc warns and goes on). */
+static int absolute_destination(struct json_ctx *c, struct oci_mount *m) {
+  if (m->destination[0] == '/')
+    return 0;
+  if (!m->destination[0])
+    return json_fail_key(c, "destination", "must not be empty");
+  size_t n = strlen(m->destination);
+  char *abs = malloc(n + 2);
+  if (!abs)
+    return json_fail_key(c, "destination", "out of memory");
+  abs[0] = '/';
+  memcpy(abs + 1, m->destination, n + 1);
+  free(m->destination);
+  m->destination = abs;
+  m->destination_was_relative = true;
+  return 0;
+}
+
 static int parse_mount(struct json_ctx *c, uint32_t obj, void *item) {
   struct oci_mount *m = item;
   if (json_get_string(c, obj, "destination", &m->destination, JSON_REQUIRED) < 0 ||
-      json_check_absolute(c, "destination", m->destination) < 0 ||
+      absolute_destination(c, m) < 0 ||
       json_get_string(c, obj, "type", &m->type, JSON_OPTIONAL) < 0 ||
       json_get_string(c, obj, "source", &m->source, JSON_OPTIONAL) < 0 ||
       json_get_strv(c, obj, "options", &m->options, JSON_OPTIONAL) < 0 ||

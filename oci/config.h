@@ -113,7 +113,8 @@ struct oci_id_mapping {
 };
 
 struct oci_mount {
-  char *destination;
+  char *destination; /* absolute: a relative one (the spec allows it) is made relative to "/" */
+  bool destination_was_relative; /* for the runtime's warning */
   char *type;
   char *source;
   struct oci_strv options;

@@ -33,6 +33,9 @@ struct cli_option {
   void *value; /* bool *, const char **, int * (an int flag takes 0..INT_MAX) or struct cli_list * */
   const char *arg_name; /* in the help: "DIR"; NULL for a boolean */
   const char *help;
+  /* Optional, for a value flag: parses the value into *value at once; returns NULL, or why the
+   * value is refused (the flag is then named as typed, and nothing else of the command runs). */
+  const char *(*parse)(const char *text, void *value);
 };
 
 struct cli_usage {
@@ -41,13 +44,17 @@ struct cli_usage {
   const char *args_what; /* what the arguments are, for the count error: "container id [signal]" */
   int min_args, max_args;
   const char *description;
+  /* Flags end at the first positional argument (exec, ps: what follows is the command's or ps's
+   * own). Otherwise, as runc's flag library reorders them, a known flag after the container id is
+   * still a flag (`update ID --memory 1g`); anything else there stays an argument. */
+  bool flags_end_at_args;
 };
 
-/* Parses argv[1..] (argv[0] is the subcommand) up to the first positional argument: flags
- * after it belong to the positional arguments (`kill ID 9`, `exec ID cmd -flags`). Checks the
- * count of positional arguments against usage. Returns that count and points *args at them, or
- * -1 when the command must end now with exit status *status: 0 after printing the help asked
- * for, 1 after printing a usage error. */
+/* Parses the flags in argv[1..] (argv[0] is the subcommand), before and (unless
+ * usage->flags_end_at_args) after the positional arguments, which are gathered, in order, into a
+ * NULL-terminated list (argv is left as it is); "--" ends the flags. Checks the count of positional arguments against
+ * usage. Returns that count and points *args at them, or -1 when the command must end now with
+ * exit status *status: 0 after printing the help asked for, 1 after printing a usage error. */
 int cli_parse(const struct cli_usage *usage, struct cli_option *options, size_t n_options, int argc,
               char **argv, char ***args, int *status);
 

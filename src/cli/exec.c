@@ -6,6 +6,10 @@
 
 #include "lib/exec.h"
 
+/* runc's exit status for an exec whose process did not start (usage errors exit 1): callers tell it
+ * from the process's own statuses. */
+#define EXEC_FAILED 255
+
 int cmd_exec(struct cli_global *g, int argc, char **argv) {
   static const struct cli_usage usage = {
       "exec",
@@ -15,9 +19,10 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
       INT_MAX,
       "Run a new process inside a running container: in all its namespaces and its cgroup, with the\n"
       "user, capabilities, rlimits, seccomp and no_new_privs of its config (or of --process). In the\n"
-      "foreground, exit with the process's exit status."};
+      "foreground, exit with the process's exit status; 255 when it could not be started.",
+      true};
   struct exec_options o = {0};
-  struct cli_list env = {0}, gids = {0}, caps = {0};
+  struct cli_list env = {0}, gids = {0}, caps = {0}, cgroups = {0};
   struct cli_option options[] = {
       {"process", 'p', CLI_OPT_STRING, &o.process_file, "FILE",
        "a process.json to run instead of the command"},
@@ -35,8 +40,10 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
       {"apparmor", 0, CLI_OPT_STRING, &o.apparmor, "PROFILE", "apparmor profile for the process"},
       {"process-label", 0, CLI_OPT_STRING, &o.process_label, "LABEL", "SELinux label for the process"},
       {"preserve-fds", 0, CLI_OPT_INT, &o.preserve_fds, "N", "pass N extra fds (3 .. 3+N-1) to the process"},
-      {"cgroup", 0, CLI_OPT_STRING, &o.sub_cgroup, "PATH",
-       "run in this sub-cgroup of the container's cgroup"},
+      {"cgroup", 0, CLI_OPT_LIST, &cgroups, "[CTRL,...:]PATH",
+       "run in this sub-cgroup of the container's cgroup (repeatable, one per controller list)"},
+      {"ignore-paused", 0, CLI_OPT_BOOL, &o.ignore_paused, NULL,
+       "exec into a paused container too (the process starts frozen, and runs on resume)"},
   };
   char **args;
   int status;
@@ -44,13 +51,13 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
   if (n < 0)
     return status;
   if (n < 2 && !o.process_file)
-    status = cli_fail(usage.name, "requires a command, or --process");
+    status = cli_fail(usage.name, "requires a command, or --process") ? EXEC_FAILED : 0;
   else {
     char abs[PATH_MAX];
     if (o.pid_file && !o.pid_file[0]) /* runc: --pid-file "" writes none */
       o.pid_file = NULL;
     if (o.pid_file && !(o.pid_file = cli_absolute_path(o.pid_file, abs, sizeof abs)))
-      return cli_fail(usage.name, "pid file: path too long");
+      return cli_fail(usage.name, "pid file: path too long"), EXEC_FAILED;
     if (o.console_socket && !o.console_socket[0])
       o.console_socket = NULL;
     o.args = args + 1;
@@ -61,13 +68,17 @@ int cmd_exec(struct cli_global *g, int argc, char **argv) {
     o.n_additional_gids = gids.n;
     o.caps = caps.v;
     o.n_caps = caps.n;
+    o.sub_cgroups = cgroups.v;
+    o.n_sub_cgroups = cgroups.n;
     struct skiff_error err = {0};
     int exit_status = 0;
-    status = container_exec(&g->ctx, args[0], &o, &exit_status, &err) < 0 ? cli_fail_error(usage.name, &err)
-                                                                          : exit_status;
+    status = container_exec(&g->ctx, args[0], &o, &exit_status, &err) < 0
+                 ? (cli_fail_error(usage.name, &err), EXEC_FAILED)
+                 : exit_status;
   }
   free(env.v);
   free(gids.v);
   free(caps.v);
+  free(cgroups.v);
   return status;
 }

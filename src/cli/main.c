@@ -3,7 +3,8 @@
  * Where skiff deliberately differs from runc 1.1's command line:
  * - a usage error prints one line, `skiff: <cmd>: <what>`, not the whole help; exit status 1
  *   as runc's, 3 for an unknown subcommand as runc's;
- * - flags end at the first positional argument (runc moves known flags found after it forward);
+ * - a flag after the container id is a flag wherever runc's reordering makes it one, without
+ *   its quirk of taking the id as the value of a boolean flag before it (`run -d ID --bundle B`);
  * - a library error prints `skiff: <cmd>: <message>` to stderr, not a logrus line; with --log
  *   the same text is also the msg of an error line in the log file, as runc's;
  * - no --criu (no checkpoint/restore) and no --rootless: engines do not pass them. */
@@ -106,8 +107,26 @@ static int resolve_root(struct cli_global *g, bool given) {
   return 0;
 }
 
+/* --log-format json among the global options: an error in the options themselves is a JSON line
+ * too (log_init proper comes once they are parsed). */
+static void early_log_format(int argc, char **argv) {
+  struct skiff_error ignored;
+  for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+    const char *name = argv[i] + (argv[i][1] == '-' ? 2 : 1);
+    const char *value = NULL;
+    if (!strncmp(name, "log-format=", 11))
+      value = name + 11;
+    else if (!strcmp(name, "log-format") && i + 1 < argc)
+      value = argv[++i];
+    else if (!strcmp(name, "root") || !strcmp(name, "log")) /* the other global options with a value */
+      i++;
+    if (value && !strcmp(value, "json"))
+      log_init(NULL, "json", false, &ignored);
+  }
+}
+
 int main(int argc, char **argv) {
-  static const struct cli_usage usage = {NULL, "", "", 0, INT_MAX, ""};
+  static const struct cli_usage usage = {NULL, "", "", 0, INT_MAX, "", true};
   struct cli_global g = {.log_format = "text", .ctx.argv = argv};
   bool help = false, version = false;
   struct cli_option options[] = {
@@ -126,6 +145,7 @@ int main(int argc, char **argv) {
 
   char **rest;
   int status;
+  early_log_format(argc, argv);
   int n = cli_parse(&usage, options, n_options, argc, argv, &rest, &status);
   if (n < 0)
     return status;

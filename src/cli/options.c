@@ -32,8 +32,12 @@ static int fail_line(const char *cmd, const char *msg) {
     return 1;
   if ((size_t)n > sizeof line - 2)
     n = (int)sizeof line - 2;
-  if (log_to_file())
+  if (log_to_file()) {
     log_error("%.*s", n, line);
+  } else if (log_json()) { /* --log-format json without --log: stderr holds JSON lines only */
+    log_error("%.*s", n, line);
+    return 1;
+  }
   line[n++] = '\n';
   write_stderr(line, (size_t)n);
   return 1;
@@ -156,28 +160,47 @@ static int check_arg_count(const struct cli_usage *usage, int n, char **args) {
                   usage->max_args == usage->min_args + 1 ? "or" : "to", usage->max_args, usage->args_what);
 }
 
+/* A help flag: "-h", "--help" (with no option of that name). */
+static bool is_help(const char *name, size_t len) {
+  return (len == 4 && strncmp(name, "help", 4) == 0) || (len == 1 && name[0] == 'h');
+}
+
 int cli_parse(const struct cli_usage *usage, struct cli_option *options, size_t n_options, int argc,
               char **argv, char ***args, int *status) {
   char q[256], q2[256];
   *status = 1;
+  /* the positional arguments met among flags, in order: argv itself stays as it is (a sealed copy
+     of skiff starts over from it, sealed-exe.h); the process owns this until it exits */
+  char **gathered = NULL;
+  int n_args = 0;
   int i = 1;
   for (; i < argc; i++) {
-    const char *arg = argv[i];
-    if (arg[0] != '-' || arg[1] == '\0') /* "-" alone is an argument, as in Go */
-      break;
+    char *arg = argv[i];
     if (strcmp(arg, "--") == 0) {
       i++;
       break;
     }
+    bool positional = arg[0] != '-' || arg[1] == '\0'; /* "-" alone is an argument, as in Go */
     const char *name = arg + (arg[1] == '-' ? 2 : 1);
-    if (name[0] == '-' || name[0] == '=')
-      return cli_fail(usage->name, "bad flag syntax: %s", flag_text(arg, strlen(arg), q, sizeof q)), -1;
     const char *eq = strchr(name, '=');
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    struct cli_option *o = positional ? NULL : find_option(options, n_options, name, len);
+    /* after the first argument only a known flag is a flag, as runc's reordering has it */
+    if (!positional && n_args > 0 && !usage->flags_end_at_args && !o && !is_help(name, len))
+      positional = true;
+    if (positional) {
+      if (usage->flags_end_at_args)
+        break;
+      if (!gathered && !(gathered = calloc((size_t)argc + 1, sizeof *gathered)))
+        return cli_fail(usage->name, "out of memory"), -1;
+      gathered[n_args++] = arg;
+      continue;
+    }
+    if (name[0] == '-' || name[0] == '=')
+      return cli_fail(usage->name, "bad flag syntax: %s", flag_text(arg, strlen(arg), q, sizeof q)), -1;
     int flag_len = (int)(name - arg + len); /* the flag as typed, without "=value" */
-    struct cli_option *o = find_option(options, n_options, name, len);
     if (!o) {
-      if ((len == 4 && strncmp(name, "help", 4) == 0) || (len == 1 && name[0] == 'h')) {
+      if (is_help(name, len)) {
         print_usage(usage, options, n_options);
         return *status = 0, -1;
       }
@@ -198,6 +221,14 @@ int cli_parse(const struct cli_usage *usage, struct cli_option *options, size_t 
         return cli_fail(usage->name, "flag %s needs an argument", flag_text(arg, strlen(arg), q, sizeof q)),
                -1;
       value = argv[++i];
+    }
+    if (o->parse) {
+      const char *why = o->parse(value, o->value);
+      if (why)
+        return cli_fail(usage->name, "invalid value %s for flag %s: %s", cli_quote(value, q, sizeof q),
+                        flag_text(arg, (size_t)flag_len, q2, sizeof q2), why),
+               -1;
+      continue;
     }
     if (o->type == CLI_OPT_STRING) {
       *(const char **)o->value = value;
@@ -222,11 +253,19 @@ int cli_parse(const struct cli_usage *usage, struct cli_option *options, size_t 
              -1;
     *(int *)o->value = (int)v;
   }
-  if (check_arg_count(usage, argc - i, argv + i))
+  /* what follows "--", or the first argument of a command whose flags end there */
+  if (!gathered) {
+    *args = argv + i;
+    n_args = argc - i;
+  } else {
+    while (i < argc)
+      gathered[n_args++] = argv[i++];
+    *args = gathered; /* NULL-terminated, as argv */
+  }
+  if (check_arg_count(usage, n_args, *args))
     return -1;
-  *args = argv + i;
   *status = 0;
-  return argc - i;
+  return n_args;
 }
 
 const char *cli_absolute_path(const char *path, char *buf, size_t size) {

@@ -1,5 +1,6 @@
 /* skiff ps [--format table|json] <container-id> [ps options]: the container's processes, as the
- * host's ps shows them (runc runs `ps -ef` and keeps the lines of the container's pids). */
+ * host's ps shows them (runc runs `ps -ef` and keeps the lines of the container's pids): those of
+ * its cgroup, or without one those of its namespaces; none for a stopped container. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -80,7 +81,9 @@ int cmd_ps(struct cli_global *g, int argc, char **argv) {
                                          "container id [ps options]",
                                          1,
                                          64,
-                                         "List the processes of a container (ps -ef by default)."};
+                                         "List the processes of a container (ps -ef by default): those of its cgroup, or without one\n"
+                                         "(rootless) of its namespaces.",
+                                         true};
   const char *format = "table";
   struct cli_option options[] = {
       {"format", 'f', CLI_OPT_STRING, &format, "FORMAT", "table or json (a list of pids)"},
@@ -101,10 +104,14 @@ int cmd_ps(struct cli_global *g, int argc, char **argv) {
     if (n > 1)
       status = cli_fail(usage.name, "ps options cannot be used with --format json");
     else {
-      putchar('[');
-      for (size_t i = 0; i < n_pids; i++)
-        printf(i ? ",%d" : "%d", pids[i]);
-      puts("]");
+      if (!n_pids) /* runc's (Go's) encoding of no pids */
+        puts("null");
+      else {
+        putchar('[');
+        for (size_t i = 0; i < n_pids; i++)
+          printf(i ? ",%d" : "%d", pids[i]);
+        puts("]");
+      }
     }
   } else {
     fflush(stdout);

@@ -70,10 +70,13 @@ int container_pids(const struct skiff_context *ctx, const char *id, pid_t **pids
   if (container_load(ctx, id, false, &lc, err) < 0)
     return -1;
   int ret = 0;
-  if (!strcmp(lc.status, "stopped"))
-    ret = skiff_fail(err, ESRCH, "container %s is not running", id);
+  if (!strcmp(lc.status, "stopped") || !strcmp(lc.status, "creating"))
+    ret = 0; /* as runc: no process, and no error */
   else if (lc.state->cgroup_path)
     ret = cgroup_pids(lc.state->cgroup_path, pids, n, err);
+  else if ((ret = container_procs_by_namespace(lc.state->pid, pids, n, err)) == 0 &&
+           !state_init_alive(lc.state))
+    *n = 0; /* its pid may name another process by now */
   container_unload(&lc);
   return ret;
 }

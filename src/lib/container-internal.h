@@ -27,6 +27,10 @@ void container_run_poststop(const struct oci_state *state);
 /* poststart hooks; a failure is returned (the caller stops the container). */
 int container_run_poststart(const struct oci_state *state, struct skiff_error *err);
 
+/* ps without a cgroup: the processes in the init's mount namespace (else its pid namespace, when
+ * that is not the caller's; else the init alone), from /proc (container-procs.c). */
+int container_procs_by_namespace(pid_t init, pid_t **pids, size_t *n, struct skiff_error *err);
+
 /* Waits up to timeout_ms for the init to exit (pidfd poll). */
 int container_wait_exit(const struct oci_state *state, int timeout_ms, struct skiff_error *err);
 

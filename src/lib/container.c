@@ -25,6 +25,7 @@
 #include "lib/mounts.h"
 #include "lib/process-sched.h"
 #include "lib/process.h"
+#include "lib/rootfs.h"
 #include "lib/namespaces.h"
 #include "lib/sealed-exe.h"
 #include "lib/seccomp.h"
@@ -83,7 +84,7 @@ static void launch_finish(struct launch *l, bool teardown) {
     close(l->sc.exec_fifo_fd);
   ns_close_paths(l->sc.ns_fds);
   if (l->config)
-    mounts_idmap_close(l->sc.idmap_trees, l->config->n_mounts);
+    mounts_close_sources(l->sc.mount_fds, l->config->n_mounts);
   if (l->cgroup) {
     if (teardown)
       cgroup_destroy(l->cgroup, &ignored);
@@ -148,17 +149,30 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   const char *root = l->config->root.path;
   cleanup_free char *joined = root[0] == '/' ? strdup(root) : xasprintf("%s/%s", l->bundle, root);
   struct stat st;
-  if (!joined || !(l->rootfs = realpath(joined, NULL)) || stat(l->rootfs, &st) < 0)
-    return skiff_fail(err, ENOENT, "config.json: root.path: rootfs \"%s\" does not exist",
-                      joined ? joined : root);
+  if (!joined)
+    return skiff_fail_errno(err, ENOMEM, "config.json: root.path");
+  /* runc's words: "no such file or directory", "permission denied" (a rootfs the caller cannot reach) */
+  if (!(l->rootfs = realpath(joined, NULL)) || stat(l->rootfs, &st) < 0)
+    return skiff_fail_errno(err, errno, "config.json: root.path: rootfs \"%s\"", joined);
   if (!S_ISDIR(st.st_mode))
     return skiff_fail(err, ENOTDIR, "config.json: root.path: rootfs \"%s\" is not a directory", l->rootfs);
   warn_unknown_capabilities(&l->config->process);
+  for (size_t i = 0; i < l->config->n_mounts; i++)
+    if (l->config->mounts[i].destination_was_relative)
+      log_warning("config.json: mounts[%zu].destination: \"%s\" is not absolute: taken relative to the "
+                  "container's /, as the spec allows",
+                  i, l->config->mounts[i].destination + 1);
   if (process_validate_sysctl(l->config, err) < 0 || process_check_host_support(l->config, err) < 0 ||
       lsm_check_host(l->config, err) < 0)
     return -1;
-  if (!oci_config_namespace(l->config, OCI_NS_MOUNT))
-    return skiff_fail(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+  if (!oci_config_namespace(l->config, OCI_NS_MOUNT) && rootfs_check_shared_mount_ns(l->config, err) < 0)
+    return -1;
+  /* without root on the host, only the capabilities of a user namespace of its own make a container */
+  if (geteuid() != 0 && !oci_config_namespace(l->config, OCI_NS_USER))
+    return skiff_fail(err, EPERM,
+                      "config.json: linux.namespaces: rootless container requires user namespaces (skiff runs as "
+                      "uid %u, without root, and the config has no user namespace)",
+                      (unsigned)geteuid());
   return 0;
 }
 
@@ -198,9 +212,9 @@ static int move_fds_above_preserved(struct launch *l, int preserve_fds, struct s
       return -1;
   if (l->sc.exec_fifo_fd >= 0 && (l->sc.exec_fifo_fd = fd_move_above(l->sc.exec_fifo_fd, min, err)) < 0)
     return -1;
-  for (size_t i = 0; l->sc.idmap_trees && i < l->config->n_mounts; i++)
-    if (l->sc.idmap_trees[i] >= 0 &&
-        (l->sc.idmap_trees[i] = fd_move_above(l->sc.idmap_trees[i], min, err)) < 0)
+  for (size_t i = 0; l->sc.mount_fds && i < l->config->n_mounts; i++)
+    if (l->sc.mount_fds[i] >= 0 &&
+        (l->sc.mount_fds[i] = fd_move_above(l->sc.mount_fds[i], min, err)) < 0)
       return -1;
   if ((l->dirfd = fd_move_above(l->dirfd, min, err)) < 0)
     return -1;
@@ -327,7 +341,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   }
   if (check_terminal(l->config, opts, run_mode, err) < 0 || ns_open_paths(l->config, l->sc.ns_fds, err) < 0)
     return -1;
-  if (mounts_idmap_open(l->config, l->bundle, l->sc.ns_fds[OCI_NS_USER], &l->sc.idmap_trees, err) < 0)
+  if (mounts_open_sources(l->config, l->bundle, l->sc.ns_fds[OCI_NS_USER], &l->sc.mount_fds, err) < 0)
     return -1;
   if (seccomp_prepare(l->config, &l->seccomp, err) < 0)
     return skiff_error_prefix(err, "config.json");
@@ -448,7 +462,9 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
     ret = foreground_wait(&fg, l.spawned.pid, relaying ? &relay : NULL, exit_status, err);
   l.spawned.pid = -1;
   foreground_end(&fg);
-  if ((ret == 0 || poststart_failed) && flock(l.dirfd, LOCK_EX) == 0 &&
+  /* --keep: the stopped container stays, with its cgroup, until delete (which runs poststop) */
+  bool keep = opts->keep && !poststart_failed;
+  if (!keep && (ret == 0 || poststart_failed) && flock(l.dirfd, LOCK_EX) == 0 &&
       faccessat(l.dirfd, STATE_FILE, F_OK, 0) == 0) {
     struct loaded_container lc = {.dirfd = l.dirfd, .state = &l.state, .status = "stopped"};
     struct skiff_error cleanup_err;

@@ -23,6 +23,7 @@ struct create_options {
   bool no_pivot;
   bool no_new_keyring;
   bool detach;      /* run only */
+  bool keep;        /* run only: in the foreground, do not delete the container once it stopped */
   int preserve_fds; /* extra fds after 0,1,2 passed to the container */
 };
 

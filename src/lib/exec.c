@@ -54,6 +54,7 @@ struct exec_run {
   int master;
   struct cgroup_placement placement; /* the container's cgroup (or --cgroup's sub-cgroup) */
   struct seccomp_program *seccomp;
+  int root_fd; /* a container without a mount namespace: its init's root, to chroot into; else -1 */
 };
 
 /* The init's namespaces, for each type the container's config has (new or joined). Opened
@@ -66,6 +67,13 @@ static int open_init_namespaces(struct exec_run *x, struct skiff_error *err) {
     format_string(path, sizeof path, "/proc/%d/ns/%s", x->lc.state->pid, proc_ns_names[t]);
     x->ns_fds[t] = open(path, O_RDONLY | O_CLOEXEC);
     if (x->ns_fds[t] < 0)
+      return skiff_fail_errno(err, errno, "open %s", path);
+  }
+  if (!oci_config_namespace(x->ep.config, OCI_NS_MOUNT)) { /* the host's mount namespace, chrooted */
+    char path[64];
+    format_string(path, sizeof path, "/proc/%d/root", x->lc.state->pid);
+    x->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (x->root_fd < 0)
       return skiff_fail_errno(err, errno, "open %s", path);
   }
   if (!state_init_alive(x->lc.state))
@@ -83,14 +91,20 @@ __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (cgroup_place_self(&x->placement, &err) < 0) /* X1 */
     goto fail;
-  int keep[OCI_NS_COUNT + 1], n = 0;
+  int keep[OCI_NS_COUNT + 2], n = 0;
   keep[n++] = fd;
+  if (x->root_fd >= 0)
+    keep[n++] = x->root_fd;
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (x->ns_fds[t] >= 0)
       keep[n++] = x->ns_fds[t];
   fds_close_except(keep, n, 3 + x->opts->preserve_fds);
   if (ns_join(x->ns_fds, ~(1u << OCI_NS_PID), &err) < 0)
     goto fail;
+  if (x->root_fd >= 0 && (fchdir(x->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+    skiff_fail_errno(&err, errno, "chroot to the container's root");
+    goto fail;
+  }
   if (x->ep.process.terminal) { /* XT */
     int master;
     if (terminal_setup_in_exec(&x->ep.process, &master, &err) < 0 ||
@@ -98,7 +112,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
       goto fail;
     close(master);
   }
-  if (process_apply_sched(&x->ep.process, &err) < 0)
+  if (process_apply_sched(&x->ep.process, &err) < 0 || process_enter_cwd(&x->ep.process, &err) < 0)
     goto fail;
   if (init_process_setup(&x->ep.process, x->opts->preserve_fds, x->seccomp, fd, &exe, &envp, &err) < 0)
     goto fail;
@@ -137,7 +151,7 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
   x->sync_fd = fds[0];
   cleanup_close int saved_pidns = -1;
   const char *cg = x->lc.state->cgroup_path;
-  if (cg && cgroup_placement_open(cg, x->opts->sub_cgroup, &x->placement, err) < 0)
+  if (cg && cgroup_placement_open(cg, x->opts->sub_cgroups, x->opts->n_sub_cgroups, &x->placement, err) < 0)
     return -1;
   /* Without root on the host, entering the container's pid namespace takes the capabilities of
    * its user namespace: this process joins that first, for good (nothing it does afterwards needs
@@ -171,8 +185,8 @@ static int check_exec(struct exec_run *x, struct skiff_error *err) {
   const char *status = x->lc.status;
   if (!strcmp(status, "stopped"))
     return skiff_fail(err, EINVAL, "cannot exec in a stopped container");
-  if (!strcmp(status, "paused"))
-    return skiff_fail(err, EINVAL, "cannot exec in a paused container");
+  if (!strcmp(status, "paused") && !x->opts->ignore_paused)
+    return skiff_fail(err, EINVAL, "cannot exec in a paused container (use --ignore-paused to override)");
   const struct exec_options *o = x->opts;
   if (o->tty && !o->console_socket && o->detach)
     return skiff_fail(err, EINVAL, "cannot allocate tty if skiff will detach without setting console socket");
@@ -214,7 +228,7 @@ static int exec_and_wait(struct exec_run *x, int *exit_status, struct skiff_erro
 
 int container_exec(const struct skiff_context *ctx, const char *id, const struct exec_options *opts,
                    int *exit_status, struct skiff_error *err) {
-  struct exec_run x = {.opts = opts, .pid = -1, .sync_fd = -1, .master = -1};
+  struct exec_run x = {.opts = opts, .pid = -1, .sync_fd = -1, .master = -1, .root_fd = -1};
   cgroup_placement_init(&x.placement);
   for (int t = 0; t < OCI_NS_COUNT; t++)
     x.ns_fds[t] = -1;
@@ -236,6 +250,8 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
   if (ret == 0)
     ret = exec_and_wait(&x, exit_status, err);
   ns_close_paths(x.ns_fds);
+  if (x.root_fd >= 0)
+    close(x.root_fd);
   if (x.sync_fd >= 0)
     close(x.sync_fd);
   if (x.master >= 0)

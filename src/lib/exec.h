@@ -28,7 +28,9 @@ struct exec_options {
   const char *apparmor;
   const char *process_label;
   int preserve_fds;
-  const char *sub_cgroup; /* --cgroup: a sub-cgroup of the container's to run in */
+  char **sub_cgroups;     /* --cgroup [CONTROLLERS:]PATH: sub-cgroups of the container's to run in */
+  size_t n_sub_cgroups;
+  bool ignore_paused;     /* --ignore-paused */
 };
 
 /* Foreground: waits for the process and stores its exit status (128+n after signal n).

@@ -73,16 +73,17 @@ static int run_one(const struct oci_hook_list *hooks, size_t i, const char *stag
   const struct oci_hook *hook = &hooks->v[i];
   int status = 0;
   pid_t pid = start_hook(hook, state_json, err);
+  /* "error running hook": runc's words, which callers look for */
   if (pid < 0 || wait_hook(pid, hook, &status, err) < 0)
-    return skiff_error_prefix(err, "%s hook #%zu (%s)", stage, i, hook->path);
+    return skiff_error_prefix(err, "%s hook #%zu (%s): error running hook", stage, i, hook->path);
   if (WIFSIGNALED(status))
-    return skiff_fail(err, ECHILD, "%s hook #%zu (%s): killed by signal %d", stage, i, hook->path,
-                      WTERMSIG(status));
+    return skiff_fail(err, ECHILD, "%s hook #%zu (%s): error running hook: killed by signal %d", stage, i,
+                      hook->path, WTERMSIG(status));
   if (WEXITSTATUS(status) == 127 && access(hook->path, X_OK) < 0)
-    return skiff_fail_errno(err, errno, "%s hook #%zu (%s)", stage, i, hook->path);
+    return skiff_fail_errno(err, errno, "%s hook #%zu (%s): error running hook", stage, i, hook->path);
   if (WEXITSTATUS(status) != 0)
-    return skiff_fail(err, ECHILD, "%s hook #%zu (%s): exit status %d", stage, i, hook->path,
-                      WEXITSTATUS(status));
+    return skiff_fail(err, ECHILD, "%s hook #%zu (%s): error running hook: exit status %d", stage, i,
+                      hook->path, WEXITSTATUS(status));
   return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "lib/lsm.h"
 #include "lib/namespaces.h"
 #include "lib/loopback.h"
+#include "lib/mounts.h"
 #include "lib/process-sched.h"
 #include "lib/process.h"
 #include "lib/rootfs.h"
@@ -42,13 +43,13 @@ struct late_memory_join {
 /* Closes every inherited fd the init does not need (the parent's state directory, log file,
  * ...), so that none can reach the container even by mistake. */
 static void close_inherited_fds(const struct spawn_config *sc, int sync_fd, int memory_tasks_fd) {
-  size_t n_trees = sc->idmap_trees ? sc->config->n_mounts : 0;
-  int keep[OCI_NS_COUNT + 3 + n_trees], n = 0;
+  size_t n_mount_fds = sc->mount_fds ? sc->config->n_mounts : 0;
+  int keep[OCI_NS_COUNT + 3 + n_mount_fds], n = 0;
   if (memory_tasks_fd >= 0)
     keep[n++] = memory_tasks_fd;
-  for (size_t i = 0; i < n_trees; i++)
-    if (sc->idmap_trees[i] >= 0)
-      keep[n++] = sc->idmap_trees[i];
+  for (size_t i = 0; i < n_mount_fds; i++)
+    if (sc->mount_fds[i] >= 0)
+      keep[n++] = sc->mount_fds[i];
   keep[n++] = sync_fd;
   if (sc->exec_fifo_fd >= 0)
     keep[n++] = sc->exec_fifo_fd;
@@ -253,8 +254,11 @@ static int init_environment(const struct spawn_config *sc, int sync_fd, const st
   if (chdir(sc->bundle) < 0)
     return skiff_fail_errno(err, errno, "chdir to bundle %s", sc->bundle);
   bool in_user_ns = oci_config_namespace(c, OCI_NS_USER) != NULL;
+  if (sc->mount_sources_step && (sync_send(sync_fd, SYNC_MOUNT_SOURCES_READY, 0, err) < 0 || /* step M */
+                                 mounts_receive_sources(c, sync_fd, sc->mount_fds, err) < 0))
+    return -1;
   struct mount_cgroup_view view = {.ns_pending = sc->late_cgroup_ns, .memory_dir = late->dir};
-  if (rootfs_setup(c, sc->rootfs, in_user_ns, sc->idmap_trees, &view, err) < 0)
+  if (oci_config_namespace(c, OCI_NS_MOUNT) && rootfs_setup(c, sc->rootfs, in_user_ns, sc->mount_fds, &view, err) < 0)
     return -1;
   if (!sc->hook_steps)
     return 0;
@@ -263,11 +267,19 @@ static int init_environment(const struct spawn_config *sc, int sync_fd, const st
   return sync_expect(sync_fd, SYNC_NS_READY_ACK, &msg, NULL, err); /* step 6 */
 }
 
-/* createContainer hooks, pivot_root, the terminal, sysctls, masked and read-only paths. */
+/* Without a mount namespace: the host's /proc, for what goes through /proc/self after the chroot. */
+static int host_proc = -1;
+
+/* createContainer hooks (in the rootfs, as runc runs them: a hook's relative paths are the
+ * container's), pivot_root, the terminal, sysctls, masked and read-only paths. */
 static int init_rootfs(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
   const struct oci_config *c = sc->config;
+  if (c->hooks.create_container.n && chdir(sc->rootfs) < 0)
+    return skiff_fail_errno(err, errno, "chdir to the rootfs %s", sc->rootfs);
   if (run_init_hooks(sc, &c->hooks.create_container, "createContainer", "creating", err) < 0)
     return -1;
+  if (!oci_config_namespace(c, OCI_NS_MOUNT)) /* the host's: nothing mounted (rootfs.h) */
+    return rootfs_enter_shared(c, sc->rootfs, &host_proc, err);
   if (rootfs_pivot(sc->rootfs, sc->no_pivot, err) < 0)
     return -1;
   if (c->process.terminal && send_terminal(c, sync_fd, err) < 0)
@@ -306,13 +318,10 @@ int init_process_setup(const struct oci_process *p, int preserve_fds, const stru
     return -1;
   if (seccomp && !p->no_new_privileges && load_seccomp(seccomp, sync_fd, err) < 0)
     return -1;
-  int cwd_entered = process_chdir_early(p, err);
-  if (cwd_entered < 0)
-    return -1;
   if (capabilities_apply_bounding(p, err) < 0 || process_set_user(p, err) < 0 ||
       capabilities_apply(p, err) < 0)
     return -1;
-  if (process_chdir_umask(p, cwd_entered, err) < 0 || process_apply_no_new_privs(p, err) < 0)
+  if (process_chdir_umask(p, err) < 0 || process_apply_no_new_privs(p, err) < 0)
     return -1;
   *exe = process_find_executable(p, err);
   if (!*exe)
@@ -353,8 +362,8 @@ static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct ski
     return sync_expect(sync_fd, SYNC_START, &msg, NULL, err); /* step 8 */
   }
   char path[64];
-  format_string(path, sizeof path, "/proc/self/fd/%d", sc->exec_fifo_fd);
-  released_fifo = open(path, O_WRONLY | O_CLOEXEC);
+  format_string(path, sizeof path, "%sself/fd/%d", host_proc >= 0 ? "" : "/proc/", sc->exec_fifo_fd);
+  released_fifo = openat(host_proc >= 0 ? host_proc : AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
   if (released_fifo < 0)
     return skiff_fail_errno(err, errno, "open exec fifo");
   if (write(released_fifo, "0", 1) != 1)
@@ -378,7 +387,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   close_inherited_fds(sc, sync_fd, late.tasks_fd);
   if (init_namespaces(sc, sync_fd, &err) < 0 || init_environment(sc, sync_fd, &late, &err) < 0 ||
       init_rootfs(sc, sync_fd, &err) < 0 || join_memory_cgroup_late(sc, &late, &err) < 0 || /* step 6a */
-      process_apply_scheduling(sc->config, &err) < 0 ||
+      process_apply_scheduling(sc->config, &err) < 0 || process_enter_cwd(&sc->config->process, &err) < 0 ||
       init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &exe, &envp, &err) < 0)
     goto fail;
   catch_terminating_signals();

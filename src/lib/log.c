@@ -51,6 +51,10 @@ bool log_to_file(void) {
   return log_dest.to_file;
 }
 
+bool log_json(void) {
+  return log_dest.json;
+}
+
 /* ---- Go's string encodings --------------------------------------------------------------- */
 
 static const char hex_digits[] = "0123456789abcdef";

@@ -26,6 +26,10 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  * stderr itself and writes it to the log only then, so that stderr shows it once. */
 bool log_to_file(void);
 
+/* True with --log-format json: the CLI's error line goes to stderr as a JSON line too when there
+ * is no --log file. */
+bool log_json(void);
+
 /* Writes s as a JSON string, quotes included, escaped exactly as Go's encoding/json does
  * (HTML-safe: <, >, & as \u003c...; invalid UTF-8 as \ufffd), so that output meant to be
  * byte-identical to runc's (log lines, `list --format json`) is. */

@@ -146,7 +146,7 @@ static int mount_v1_hierarchy(const struct mount_context *ctx, int dir_fd, const
       .cleared = o->cleared,
       .propagation = o->propagation,
   };
-  return mount_bind(ctx, dest, host_dir, -1, &bind, err);
+  return mount_bind(ctx, dest, host_dir, -1, -1, &bind, err);
 }
 
 /* For "cpu,cpuacct": cpu -> cpu,cpuacct and cpuacct -> cpu,cpuacct next to it. */
@@ -231,7 +231,7 @@ static int mount_cgroup_v2(const struct mount_context *ctx, const struct oci_mou
     return skiff_fail_errno(err, errno, "mount type \"cgroup2\"");
   struct mount_options bind = *o;
   bind.flags |= MS_BIND;
-  return mount_bind(ctx, m->destination, "/sys/fs/cgroup", -1, &bind, err);
+  return mount_bind(ctx, m->destination, "/sys/fs/cgroup", -1, -1, &bind, err);
 }
 
 int mount_cgroup(const struct mount_context *ctx, const struct oci_mount *m, const struct mount_options *o,

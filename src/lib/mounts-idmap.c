@@ -151,15 +151,6 @@ static int idmapped_tree(int bundle_fd, const struct oci_mount *m, bool recursiv
   return steal_fd(&tree);
 }
 
-void mounts_idmap_close(int *trees, size_t n) {
-  if (!trees)
-    return;
-  for (size_t i = 0; i < n; i++)
-    if (trees[i] >= 0)
-      close(trees[i]);
-  free(trees);
-}
-
 static int prepare(const struct oci_config *c, int bundle_fd, int joined_userns, int *trees,
                    struct userns_cache *cache, struct skiff_error *err) {
   for (size_t i = 0; i < c->n_mounts; i++) {
@@ -183,31 +174,12 @@ static int prepare(const struct oci_config *c, int bundle_fd, int joined_userns,
   return 0;
 }
 
-int mounts_idmap_open(const struct oci_config *c, const char *bundle, int joined_userns, int **out,
-                      struct skiff_error *err) {
-  *out = NULL;
-  bool any = false, recursive;
-  for (size_t i = 0; i < c->n_mounts && !any; i++)
-    any = mount_wants_idmap(&c->mounts[i], &recursive);
-  if (!any)
-    return 0;
-  cleanup_close int bundle_fd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (bundle_fd < 0)
-    return skiff_fail_errno(err, errno, "open bundle %s", bundle);
-  int *trees = malloc(c->n_mounts * sizeof *trees);
-  if (!trees)
-    return skiff_fail_errno(err, ENOMEM, "idmapped mounts");
-  for (size_t i = 0; i < c->n_mounts; i++)
-    trees[i] = -1;
+int mounts_idmap_prepare(const struct oci_config *c, int bundle_fd, int joined_userns, int *fds,
+                         struct skiff_error *err) {
   struct userns_cache cache = {.n = 0};
-  int ret = prepare(c, bundle_fd, joined_userns, trees, &cache, err);
+  int ret = prepare(c, bundle_fd, joined_userns, fds, &cache, err);
   for (size_t i = 0; i < cache.n; i++)
     if (cache.fd[i] != joined_userns)
       close(cache.fd[i]);
-  if (ret < 0) {
-    mounts_idmap_close(trees, c->n_mounts);
-    return -1;
-  }
-  *out = trees;
-  return 0;
+  return ret;
 }

@@ -25,8 +25,9 @@ int mount_filesystem(const struct mount_context *ctx, const char *dest, const ch
                      const struct mount_options *o, struct skiff_error *err);
 
 /* Bind-mounts the host path source at dest (a directory or a file, as the source is), then remounts
- * with the flags the options ask for. tree >= 0: a detached tree (idmapped) attached instead. */
-int mount_bind(const struct mount_context *ctx, const char *dest, const char *source, int tree,
+ * with the flags the options ask for. tree >= 0: a detached tree (idmapped) attached instead;
+ * src_fd >= 0: the source the parent opened (an O_PATH fd, left open), source only names it. */
+int mount_bind(const struct mount_context *ctx, const char *dest, const char *source, int tree, int src_fd,
                const struct mount_options *o, struct skiff_error *err);
 
 /* mount(2) onto "/proc/self/fd/<fd>". */

@@ -316,11 +316,12 @@ int mount_remount_bind(int fd, unsigned long flags, unsigned long cleared, struc
   return 0;
 }
 
-int mount_bind(const struct mount_context *ctx, const char *dest, const char *source, int tree,
+int mount_bind(const struct mount_context *ctx, const char *dest, const char *source, int tree, int src_fd,
                const struct mount_options *o, struct skiff_error *err) {
   if (!source || !*source)
     return skiff_fail(err, EINVAL, "bind mount without a source");
-  cleanup_close int src = tree >= 0 ? -1 : open(source, O_PATH | O_CLOEXEC);
+  cleanup_close int opened = tree >= 0 || src_fd >= 0 ? -1 : open(source, O_PATH | O_CLOEXEC);
+  int src = src_fd >= 0 ? src_fd : opened;
   struct stat st;
   struct statfs sfs;
   int from = tree >= 0 ? tree : src;
@@ -363,9 +364,9 @@ static int open_fs_destination(const struct mount_context *ctx, const char *dest
   if (pseudo) {
     /* never through a symlink: "/proc -> /" would put procfs on the container's root */
     int fd = path_mkdir_in_root(ctx->root_fd, dest, 0755, RESOLVE_NO_SYMLINKS, err);
-    if (fd < 0 && err->code == ELOOP)
-      return skiff_fail(err, ELOOP,
-                        "filesystem \"%s\" must be mounted on an ordinary directory, not a symlink", type);
+    if (fd < 0 && (err->code == ELOOP || err->code == ENOTDIR)) /* runc's words */
+      return skiff_fail(err, err->code, "filesystem \"%s\" must be mounted on ordinary directory (%s)", type,
+                        err->code == ELOOP ? "a symlink is in the way" : "a file is in the way");
     return fd;
   }
   if (strcmp(type, "tmpfs") == 0) {
@@ -411,7 +412,7 @@ int mount_filesystem(const struct mount_context *ctx, const char *dest, const ch
         rbind.rec.attr_set |= MOUNT_ATTR_RDONLY;
         rbind.has_rec = true;
       }
-      return mount_bind(ctx, dest, "/sys", -1, &rbind, err);
+      return mount_bind(ctx, dest, "/sys", -1, -1, &rbind, err);
     }
     if (data)
       return skiff_fail_errno(err, e, "mount type \"%s\" with data \"%s\"", type, data);
@@ -434,20 +435,21 @@ int mount_filesystem(const struct mount_context *ctx, const char *dest, const ch
   return mount_finish(ctx, dest, o, err);
 }
 
-static int mount_one(const struct mount_context *ctx, const struct oci_mount *m, int *tree,
+/* fd: what the parent opened for this mount (mounts_open_sources), -1 if nothing. */
+static int mount_one(const struct mount_context *ctx, const struct oci_mount *m, int *fd,
                      struct skiff_error *err) {
   struct mount_options o;
   cleanup_free char *data = NULL;
-  bool recursive;
+  bool recursive, idmap = mount_wants_idmap(m, &recursive);
   if (parse_options(m, &o, &data, err) < 0)
     return -1;
-  if (mount_wants_idmap(m, &recursive) && *tree < 0)
+  if (idmap && *fd < 0)
     return skiff_fail(err, EINVAL, "idmapped mount: no idmapped tree was prepared for it");
   if (o.flags & MS_BIND) {
-    int r = mount_bind(ctx, m->destination, m->source, *tree, &o, err);
-    if (*tree >= 0) { /* attached or not, of no more use */
-      close(*tree);
-      *tree = -1;
+    int r = mount_bind(ctx, m->destination, m->source, idmap ? *fd : -1, idmap ? -1 : *fd, &o, err);
+    if (*fd >= 0) { /* used or not, of no more use */
+      close(*fd);
+      *fd = -1;
     }
     return r;
   }
@@ -462,7 +464,7 @@ int mounts_setup(const struct oci_config *config, const struct mount_context *ct
   for (size_t i = 0; i < config->n_mounts; i++) {
     const struct oci_mount *m = &config->mounts[i];
     int none = -1;
-    if (mount_one(ctx, m, ctx->idmap_trees ? &ctx->idmap_trees[i] : &none, err) < 0)
+    if (mount_one(ctx, m, ctx->mount_fds ? &ctx->mount_fds[i] : &none, err) < 0)
       return skiff_error_prefix(err, "mounts[%zu] (%s)", i, m->destination);
   }
   return 0;

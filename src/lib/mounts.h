@@ -26,7 +26,7 @@ struct mount_context {
   const char *memory_cgroup_dir; /* see struct mount_cgroup_view */
   const char *mountinfo;   /* the init's /proc/self/mountinfo, read before any container mount */
   const char *mount_label; /* linux.mountLabel (SELinux context of the mounted filesystems), or NULL */
-  int *idmap_trees;        /* per config->mounts[i]: a detached idmapped tree to attach (-1: none); or NULL */
+  int *mount_fds;          /* per config->mounts[i], from mounts_open_sources(): -1 none; or NULL */
 };
 
 /* Mounts config->mounts in order. Read-only tmpfs mounts and a read-only /dev are mounted rw
@@ -37,17 +37,37 @@ int mounts_setup(const struct oci_config *config, const struct mount_context *ct
 /* After pivot_root: remounts ro the tmpfs mounts and the /dev mount whose options say ro. */
 int mounts_finalize_readonly(const struct oci_config *config, int root_fd, struct skiff_error *err);
 
-/* Idmapped mounts (mounts-idmap.c). In the parent, before clone: for each mount asking for an
- * idmapping (uidMappings/gidMappings, "idmap", "ridmap"), a detached clone of its bind source
- * (relative to bundle), idmapped with its mappings, or without any with the container's
- * (joined_userns: the user namespace joined by path, or -1). *trees gets config->n_mounts fds, -1
- * where there is none, or stays NULL when no mount asks; they are close-on-exec and go to the init
- * as mount_context.idmap_trees. Fails naming the mount for a mount that is not a bind, mappings
- * given only for uids or gids, idmap without mappings nor user namespace, a caller without root,
- * a filesystem that does not support it. */
-int mounts_idmap_open(const struct oci_config *config, const char *bundle, int joined_userns, int **trees,
-                      struct skiff_error *err);
-void mounts_idmap_close(int *trees, size_t n);
+/* What the parent opens for the init's mounts before clone (mounts-sources.c), while it still has
+ * the host's privileges; *fds gets config->n_mounts fds, -1 where there is none, or stays NULL when
+ * no mount needs one. The fds are close-on-exec and go to the init as mount_context.mount_fds:
+ * - an idmapped bind mount (uidMappings/gidMappings, "idmap", "ridmap"): a detached clone of its
+ *   source, idmapped with its mappings, or without any with the container's (joined_userns: the
+ *   user namespace joined by path, or -1) (mounts-idmap.c). Fails naming the mount for a mount
+ *   that is not a bind, mappings given only for uids or gids, idmap without mappings nor user
+ *   namespace, a caller without root, a filesystem that does not support it;
+ * - with mounts_sources_step(): the array, -1 for the other bind mounts, whose sources the init
+ *   receives at step M.
+ * Sources are relative to bundle. */
+int mounts_open_sources(const struct oci_config *config, const char *bundle, int joined_userns, int **fds,
+                        struct skiff_error *err);
+void mounts_close_sources(int *fds, size_t n);
+
+/* Step M of sync-protocol.h, as runc does: with a user namespace and a new mount namespace, a
+ * parent with the host's root opens every (non-idmapped) bind source inside the init's mount
+ * namespace, so that a source only the host's root can reach (below a 0700 directory) is bound
+ * all the same, and the init receives them into fds[i] of those mounts. */
+bool mounts_bind_source_wanted(const struct oci_mount *m);
+bool mounts_sources_step(const struct oci_config *config);
+/* Parent: forks a helper that joins the mount namespace of init and sends the fds on sync_fd. */
+int mounts_send_sources(const struct oci_config *config, const char *bundle, pid_t init, int sync_fd,
+                        struct skiff_error *err);
+/* Init: receives them. */
+int mounts_receive_sources(const struct oci_config *config, int sync_fd, int *fds, struct skiff_error *err);
+
+/* mounts-idmap.c, for mounts_open_sources(): the idmapped trees of the mounts that ask for one,
+ * into fds[i]; bundle_fd an O_PATH fd of the bundle directory. */
+int mounts_idmap_prepare(const struct oci_config *config, int bundle_fd, int joined_userns, int *fds,
+                         struct skiff_error *err);
 
 /* The mount asks for an idmapping; *recursive: "ridmap" (submounts too). */
 bool mount_wants_idmap(const struct oci_mount *m, bool *recursive);

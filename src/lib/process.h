@@ -3,8 +3,8 @@
  * and finally the executable lookup and execve.
  *
  * Order (the kernel's rules, not taste):
+ *   process_enter_cwd             (as root, before anything drops privilege)
  *   process_apply_sysctl, process_apply_rlimits, process_apply_oom_score_adj  (need privilege)
- *   process_chdir_early           (as root, as runc)
  *   capabilities_apply_bounding   (needs CAP_SETPCAP, so before the uid change)
  *   process_set_user              (sets PR_SET_KEEPCAPS)
  *   capabilities_apply            (clears PR_SET_KEEPCAPS)
@@ -13,8 +13,6 @@
  * The sysctl and oom_score_adj writes go through the container's /proc. */
 #ifndef SKIFF_PROCESS_H
 #define SKIFF_PROCESS_H
-
-#include <stdbool.h>
 
 #include "oci/config.h"
 #include "oci/error.h"
@@ -38,15 +36,14 @@ int process_apply_oom_score_adj(const struct oci_process *process, struct skiff_
  * additional gids. */
 int process_set_user(const struct oci_process *process, struct skiff_error *err);
 
-/* chdir(process.cwd) before the user is set, as runc does: the container's user may then start
- * in a directory it cannot search itself (`docker run --user 1000 -w /root`). Returns 1 when the
- * cwd is entered (or none is set), 0 when that was refused with EACCES/EPERM (a directory only the
- * final user can reach, e.g. root-squashed NFS: process_chdir_umask tries again), -1 otherwise. */
-int process_chdir_early(const struct oci_process *process, struct skiff_error *err);
+/* chdir(process.cwd) while still root with every capability, before the setup above begins, as
+ * runc does: a cwd only root may enter (/root, 0700) works for a process of another user, and for
+ * a root without CAP_DAC_OVERRIDE. A refusal there (EACCES) is left to process_chdir_umask. */
+int process_enter_cwd(const struct oci_process *process, struct skiff_error *err);
 
-/* umask (process.user.umask, default 0022), then, unless cwd_entered, chdir(process.cwd) as the
- * final user. */
-int process_chdir_umask(const struct oci_process *process, bool cwd_entered, struct skiff_error *err);
+/* umask (process.user.umask, default 0022), then chdir(process.cwd) as the final user, unless
+ * process_enter_cwd() got there already. */
+int process_chdir_umask(const struct oci_process *process, struct skiff_error *err);
 
 /* prctl(PR_SET_NO_NEW_PRIVS) when process.noNewPrivileges is set. */
 int process_apply_no_new_privs(const struct oci_process *process, struct skiff_error *err);

@@ -53,7 +53,7 @@ static int make_parent_private(const char *mountinfo, const char *root, struct s
   return 0;
 }
 
-int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *idmap_trees,
+int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_user_ns, int *mount_fds,
                  const struct mount_cgroup_view *cgroup, struct skiff_error *err) {
   const char *propagation = config->linux_.rootfs_propagation;
   unsigned long flag = MS_SLAVE | MS_REC;
@@ -89,7 +89,7 @@ int rootfs_setup(const struct oci_config *config, const char *rootfs, bool in_us
       .mountinfo = mountinfo,
       .mount_label =
           config->linux_.mount_label && *config->linux_.mount_label ? config->linux_.mount_label : NULL,
-      .idmap_trees = idmap_trees,
+      .mount_fds = mount_fds,
   };
   if (mounts_setup(config, &ctx, err) < 0)
     return -1;
@@ -252,4 +252,50 @@ int rootfs_finalize(const struct oci_config *config, struct skiff_error *err) {
   if (config->root.readonly && remount_root_readonly(err) < 0)
     return -1;
   return 0;
+}
+
+/* ---- no mount namespace ---------------------------------------------------------------- */
+
+/* What a container without a mount namespace cannot get: each would be a change to the host's
+ * mount namespace (outliving the container, seen by everyone) or to the host's files. */
+int rootfs_check_shared_mount_ns(const struct oci_config *c, struct skiff_error *err) {
+  const struct oci_linux *lx = &c->linux_;
+  static const char why[] = "without a mount namespace (linux.namespaces has no \"mount\"), the container "
+                            "shares the host's";
+  if (lx->masked_paths.n || lx->readonly_paths.n) /* runc's words */
+    return skiff_fail(err, EINVAL, "config.json: linux.%s: unable to restrict sys entries without a private MNT "
+                                   "namespace: add a mount namespace",
+                      lx->masked_paths.n ? "maskedPaths" : "readonlyPaths");
+  if (c->n_mounts)
+    return skiff_fail(err, EINVAL, "config.json: mounts[0] (%s): %s, where this mount would be made and stay: "
+                                   "add a mount namespace or remove the mounts",
+                      c->mounts[0].destination, why);
+  if (c->root.readonly)
+    return skiff_fail(err, EINVAL, "config.json: root.readonly: %s, where the rootfs would become read-only", why);
+  if (lx->rootfs_propagation)
+    return skiff_fail(err, EINVAL, "config.json: linux.rootfsPropagation: %s, whose propagation it would change",
+                      why);
+  if (lx->n_devices)
+    return skiff_fail(err, EINVAL, "config.json: linux.devices: %s: the rootfs is used as it is, no device "
+                                   "node is made in it",
+                      why);
+  if (c->process.terminal)
+    return skiff_fail(err, EINVAL, "config.json: process.terminal: %s, and no devpts of its own for the pty", why);
+  if (lx->n_sysctl || c->process.has_oom_score_adj)
+    return skiff_fail(err, EINVAL, "config.json: %s: %s, and no /proc of its own to write it through",
+                      lx->n_sysctl ? "linux.sysctl" : "process.oomScoreAdj", why);
+  return 0;
+}
+
+int rootfs_enter_shared(const struct oci_config *c, const char *rootfs, int *host_proc,
+                        struct skiff_error *err) {
+  *host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (*host_proc < 0)
+    return skiff_fail_errno(err, errno, "open /proc");
+  if (chdir(rootfs) < 0 || chroot(".") < 0 || chdir("/") < 0)
+    return skiff_fail_errno(err, errno, "chroot to the rootfs %s", rootfs);
+  cleanup_close int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return skiff_fail_errno(err, errno, "open /");
+  return c->process.cwd ? make_cwd(root_fd, c->process.cwd, err) : 0;
 }

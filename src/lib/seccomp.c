@@ -399,7 +399,8 @@ int seccomp_send_listener(const struct oci_seccomp *sc, int listener_fd, const c
   if (sock < 0)
     return skiff_fail_errno(err, errno, "seccomp listener: socket");
   if (connect(sock, (struct sockaddr *)&addr, sizeof addr) < 0)
-    return skiff_fail_errno(err, errno, "linux.seccomp.listenerPath: connect to %s", sc->listener_path);
+    return skiff_fail_errno(err, errno, "linux.seccomp.listenerPath: failed to connect with seccomp agent at %s",
+                            sc->listener_path);
   if (send_with_fd(sock, doc, len, listener_fd) < 0)
     return skiff_fail_errno(err, errno, "linux.seccomp.listenerPath: send to %s", sc->listener_path);
   return 0;

@@ -13,6 +13,7 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/init.h"
 #include "lib/log.h"
+#include "lib/mounts.h"
 #include "lib/namespaces.h"
 #include "lib/seccomp.h"
 #include "lib/sync.h"
@@ -69,6 +70,7 @@ static void spawn_plan(struct spawn_config *sc) {
    * cgroups, so with them it joins every one at step 1. */
   const struct oci_hooks *h = &c->hooks;
   sc->hook_steps = h->prestart.n || h->create_runtime.n || h->create_container.n;
+  sc->mount_sources_step = sc->mount_fds && mounts_sources_step(c);
   sc->defer_memory_join = sc->cgroup && cgroup_memory_join_deferrable(sc->cgroup) && !sc->hook_steps;
   /* a cgroup namespace is rooted where the init is when it is made: after the late join then */
   sc->late_cgroup_ns = sc->defer_memory_join && (late & CLONE_NEWCGROUP);
@@ -166,6 +168,10 @@ static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, int *termin
       return -1;
     adopt_forked_init(pid, &msg);
   }
+  /* step M: the bind sources, opened in the init's mount namespace with the host's root */
+  if (sc->mount_sources_step && (sync_expect(fd, SYNC_MOUNT_SOURCES_READY, &msg, NULL, err) < 0 ||
+                                 mounts_send_sources(sc->config, sc->bundle, *pid, fd, err) < 0))
+    return -1;
   /* steps 5 and 6, for the prestart, createRuntime and createContainer hooks */
   if (sc->hook_steps && (sync_expect(fd, SYNC_NS_READY, &msg, NULL, err) < 0 ||
                          (sc->on_namespaces_ready && sc->on_namespaces_ready(sc, *pid, err) < 0) ||

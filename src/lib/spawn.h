@@ -25,7 +25,7 @@ struct spawn_config {
   int preserve_fds;
   int ns_fds[OCI_NS_COUNT]; /* namespaces joined by path, -1 elsewhere */
   struct cgroup *cgroup;    /* NULL: no cgroup */
-  int *idmap_trees;         /* detached idmapped mount trees made by the parent, or NULL */
+  int *mount_fds;           /* per mount, what the parent opened for it (mounts_open_sources), or NULL */
   /* step 5, in the parent: prestart and createRuntime hooks; may be NULL */
   int (*on_namespaces_ready)(struct spawn_config *sc, pid_t pid, struct skiff_error *err);
   void *opaque;                          /* for on_namespaces_ready */
@@ -41,6 +41,7 @@ struct spawn_config {
   bool new_time_ns;
   bool unprivileged_maps; /* new user ns whose maps a parent without root writes (init dumpable meanwhile) */
   bool hook_steps;        /* steps 5 and 6: prestart, createRuntime or createContainer hooks */
+  bool mount_sources_step; /* step M: bind sources opened by the parent (mounts_sources_step) */
   bool defer_memory_join; /* the init joins the v1 memory cgroup after its mounts (init.c) */
   bool late_cgroup_ns;    /* ... and makes its cgroup namespace only then */
 };

@@ -23,6 +23,13 @@
  * |  4   | init -> parent  | SYNC_PID             | only when a new pid namespace had to be entered by     |
  * |      |                 |                      | unshare+fork: value = host pid of the new init; the    |
  * |      |                 |                      | process that sent it exits, the parent adopts the pid. |
+ * |  M1  | init -> parent  | SYNC_MOUNT_SOURCES_  | only with mounts_sources_step() (a user namespace,     |
+ * |      |                 | READY                | bind mounts, a parent with root): every namespace is   |
+ * |      |                 |                      | made. The parent's helper joins the init's mount ns    |
+ * |      |                 |                      | and opens the bind sources there as the host's root.   |
+ * |  M2  | parent -> init  | SYNC_MOUNT_SOURCES   | their fds, in mount order (value: how many with this   |
+ * |      |                 |                      | message, SYNC_MAX_FDS at most; as many messages as it  |
+ * |      |                 |                      | takes). Init mounts from them.                         |
  * |  5   | init -> parent  | SYNC_NS_READY        | only with prestart, createRuntime or createContainer   |
  * |      |                 |                      | hooks (without, two wakeups less). Every namespace is  |
  * |      |                 |                      | set up (hostname, lo) and the                          |
@@ -64,6 +71,8 @@ enum sync_type {
   SYNC_NS_READY_ACK = 6,
   SYNC_CREATED = 7,
   SYNC_START = 8,
+  SYNC_MOUNT_SOURCES_READY = 9,
+  SYNC_MOUNT_SOURCES = 10,
   SYNC_ERROR = 100,
   SYNC_TERMINAL = 101,
   SYNC_SECCOMP_FD = 102,

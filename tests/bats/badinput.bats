@@ -88,7 +88,7 @@ container_in() {
 
 @test "config: root.path does not exist" {
   update_config '.root.path = "no-such-rootfs"'
-  create_fails no-such-rootfs --runc "no-such-rootfs: no such file or directory"
+  create_fails root.path no-such-rootfs "no such file or directory" --runc "no-such-rootfs: no such file or directory"
 }
 
 @test "config: root.path is not a directory" {
@@ -121,10 +121,23 @@ container_in() {
   create_fails 'linux.namespaces[4]' "/var/run/netns/$name" --runc-lines 6 --runc "setns into ipc namespace"
 }
 
-@test "config: relative mount destination" {
-  runc_lacks "rejecting relative mount destinations (runc 1.1 warns and goes on)"
-  update_config '.mounts += [{destination: "relative/dir", type: "tmpfs", source: "tmpfs"}]'
-  create_fails 'mounts[7].destination' relative/dir
+@test "config: empty mount destination" {
+  runc_lacks "rejecting an empty mount destination"
+  update_config '.mounts += [{destination: "", type: "tmpfs", source: "tmpfs"}]'
+  create_fails 'mounts[7].destination' "must not be empty"
+}
+
+@test "config: proc or sysfs over a symlink or a file in the rootfs must be mounted on ordinary directory" {
+  rmdir "$ROOTFS/proc"
+  ln -s /tmp "$ROOTFS/proc"
+  create_fails 'mounts[0] (/proc)' 'filesystem "proc" must be mounted on ordinary directory' \
+    --runc "must be mounted on ordinary directory"
+  rm "$ROOTFS/proc"
+  mkdir "$ROOTFS/proc"
+  rmdir "$ROOTFS/sys"
+  touch "$ROOTFS/sys"
+  create_fails '(/sys)' 'filesystem "sysfs" must be mounted on ordinary directory' \
+    --runc "must be mounted on ordinary directory"
 }
 
 @test "config: mount of an unknown filesystem type" {

@@ -99,6 +99,98 @@ cgroup_config() {
   assert_equal "$(cat "$(cg_dir pids "/$ID")/pids.max")" 12
 }
 
+# Makes /ID in every hierarchy, as something else than the runtime would, and removes it at
+# teardown once the processes put there are gone.
+precreate_cgroup() {
+  local mnt
+  PRE_DIRS=()
+  while read -r mnt; do
+    mkdir "$mnt/$ID"
+    PRE_DIRS+=("$mnt/$ID")
+    if [[ -e $mnt/$ID/cpuset.cpus && ! -e $mnt/$ID/cgroup.controllers ]]; then # v1: empty until filled
+      cat "$mnt/cpuset.cpus" >"$mnt/$ID/cpuset.cpus"
+      cat "$mnt/cpuset.mems" >"$mnt/$ID/cpuset.mems"
+    fi
+  done < <(cg_mounts)
+  defer remove_precreated
+}
+
+remove_precreated() {
+  local dir tries
+  for dir in "${PRE_DIRS[@]}"; do
+    [[ -e $dir/freezer.state ]] && echo THAWED >"$dir/freezer.state"
+    [[ -e $dir/cgroup.freeze ]] && echo 0 >"$dir/cgroup.freeze"
+    for tries in $(seq 50); do
+      xargs -r kill -9 <"$dir/cgroup.procs" 2>/dev/null
+      rmdir "$dir" 2>/dev/null && break
+      sleep 0.1
+    done
+  done
+}
+
+@test "cgroupsPath: a cgroup that already holds processes is used, with runc's warning" {
+  precreate_cgroup
+  sleep 1000 </dev/null >/dev/null 2>&1 &
+  local other=$! dir
+  for dir in "${PRE_DIRS[@]}"; do
+    echo "$other" >"$dir/cgroup.procs"
+  done
+  cgroup_config '{"pids": {"limit": 12}}'
+  run_container true
+  assert_success
+  [[ $stderr == *"container's cgroup is not empty: 1 process(es) found"* ]] || fail "no warning: $stderr"
+  kill -0 "$other" || fail "the other process of the cgroup is gone"
+}
+
+@test "cgroupsPath: a frozen cgroup that was there before is refused, in runc's words" {
+  precreate_cgroup
+  local dir frozen=
+  for dir in "${PRE_DIRS[@]}"; do
+    if [[ -e $dir/freezer.state ]]; then
+      echo FROZEN >"$dir/freezer.state" && frozen=$dir
+    elif [[ -e $dir/cgroup.freeze ]]; then
+      echo 1 >"$dir/cgroup.freeze" && frozen=$dir
+    fi
+  done
+  [[ -n $frozen ]] || skip "no freezer on this host"
+  cgroup_config '{"pids": {"limit": 12}}'
+  run_container true
+  expect_error run "container's cgroup unexpectedly frozen" "/$ID" --runc "container's cgroup unexpectedly frozen"
+  [[ -d $frozen ]] || fail "the frozen cgroup that was there before was removed"
+}
+
+# unified in a private mount namespace whose view of /sys/fs/cgroup is changed by SETUP, a shell
+# command: runs the bundle there, sets status and stderr.
+run_in_cgroup_view() {
+  local setup=$1
+  status=0
+  unshare -m --propagation private sh -c "$setup && exec \"\$@\"" sh \
+    "$SKIFF" --root "$SKIFF_ROOT" run --bundle "$BUNDLE" "$(new_id)" </dev/null >"$BATS_TEST_TMPDIR/out" \
+    2>"$BATS_TEST_TMPDIR/err" 3>&- || status=$?
+  stderr=$(<"$BATS_TEST_TMPDIR/err")
+  mapfile -t stderr_lines <"$BATS_TEST_TMPDIR/err"
+}
+
+@test "create: unified on a v1 host, or a hybrid one whose cgroup2 has no controllers, is refused in runc's words" {
+  requires unshare
+  v2_host && skip "a v2 host takes unified"
+  local u=/sys/fs/cgroup/unified
+  [[ $(stat -fc %T "$u" 2>/dev/null) == cgroup2fs ]] || skip "not a hybrid host"
+  cgroup_config '{"unified": {"cgroup.max.depth": "3"}}'
+  set_args true
+  # v1: no cgroup2 hierarchy in sight
+  run_in_cgroup_view "umount -l $u"
+  expect_error run "linux.resources.unified" "cannot use unified on cgroup v1" --runc "cannot use unified on cgroup v1"
+  # hybrid without cgroup2 controllers: the hierarchy seen through a cgroup whose parent enables none
+  local parent="$u/skiff-nocontrollers-$$"
+  mkdir -p "$parent/leaf"
+  defer rmdir "$parent/leaf" "$parent"
+  [[ -z $(<"$parent/leaf/cgroup.controllers") ]] || skip "cannot make a cgroup2 view without controllers"
+  run_in_cgroup_view "mount --bind $parent/leaf $u"
+  expect_error run "linux.resources.unified" "cannot use unified on cgroup v1" "no controllers" \
+    --runc "cannot use unified on cgroup v1"
+}
+
 @test "cgroupsPath: absent means <id> under the runtime's own cgroup (its parent on v2), as runc" {
   local id own
   id=$(new_id)
@@ -247,6 +339,180 @@ cgroup_config() {
   skiff delete --force "$ID"
 }
 
+@test "update: options after the container id, as runc takes them" {
+  cgroup_config '{"pids": {"limit": 20}}'
+  set_args sleep 1000
+  create_container "$ID"
+  run skiff update "$ID" --pids-limit 31 --cpu-period 900000
+  assert_success
+  assert_equal "$(cat "$(cg_dir pids "/$ID")/pids.max")" 31
+  if v2_host; then
+    [[ $(cat "/sys/fs/cgroup/$ID/cpu.max") == *" 900000" ]] || fail "cpu.max: $(cat "/sys/fs/cgroup/$ID/cpu.max")"
+  else
+    assert_equal "$(cat "/sys/fs/cgroup/cpu/$ID/cpu.cfs_period_us")" 900000
+  fi
+  skiff delete --force "$ID"
+}
+
+# The limits update may change, one "file=value" a line, to compare before and after.
+limits_snapshot() {
+  local f
+  for f in "$(cg_dir pids "/$ID")/pids.max" "$(cg_dir memory "/$ID")"/memory.{max,limit_in_bytes} \
+    "$(cg_dir cpu "/$ID")"/cpu.{max,weight,shares,cfs_quota_us,cfs_period_us}; do
+    if [[ -r $f ]]; then echo "$f=$(<"$f")"; fi
+  done
+}
+
+@test "update: a bad value is one line naming the flag as typed, exit 1, and nothing changes" {
+  cgroup_config '{"memory": {"limit": 67108864}, "pids": {"limit": 20}}'
+  set_args sleep 1000
+  create_container "$ID"
+  local before args flag
+  local -a bad=("--pids-limit abc" "--pids-limit 12abc" "-pids-limit x" "--cpu-quota x" "--cpu-share x"
+    "--cpu-period -1" "--memory-swap q" "--memory 10q" "--memory 1g --pids-limit x" "--memory -5")
+  # runc 1.1 writes a weight out of range and lets the kernel refuse it
+  is_runc || bad+=("--blkio-weight 5000")
+  before=$(limits_snapshot)
+  for args in "${bad[@]}"; do
+    read -ra argv <<<"$args"
+    run --separate-stderr skiff update "${argv[@]}" "$ID"
+    flag=${argv[-2]}
+    expect_error update --runc "invalid" --runc-lines 60 "invalid value" "for flag $flag" "\"${argv[-1]}\""
+    assert_equal "$status" 1
+    assert_equal "$(limits_snapshot)" "$before"
+  done
+  # the sizes runc takes
+  run skiff update --memory 96m --memory-reservation 0.5g "$ID"
+  assert_success
+  run skiff update --memory 1.5GiB --pids-limit 0x20 "$ID"
+  assert_success
+  assert_equal "$(cat "$(cg_dir pids "/$ID")/pids.max")" 32
+  skiff delete --force "$ID"
+}
+
+@test "update -r: a missing file is one line naming it" {
+  cgroup_config '{}'
+  set_args sleep 1000
+  create_container "$ID"
+  run --separate-stderr skiff update -r "$BATS_TEST_TMPDIR/missing.json" "$ID"
+  expect_error update "missing.json" "no such file or directory"
+  skiff delete --force "$ID"
+}
+
+@test "update: a value refused halfway undoes the limits written before it" {
+  runc_lacks "undoing an update the kernel refused halfway (runc 1.1 leaves what it wrote)"
+  cgroup_config '{"memory": {"limit": 67108864}, "pids": {"limit": 20}}'
+  set_args sleep 1000
+  create_container "$ID"
+  local before
+  before=$(limits_snapshot)
+  # unified keys are written last: memory and pids are in by then
+  run --separate-stderr skiff update -r - "$ID" \
+    <<<'{"memory": {"limit": 134217728}, "pids": {"limit": 33}, "unified": {"no.such_file": "1"}}'
+  expect_error update "linux.resources.unified"
+  assert_equal "$(limits_snapshot)" "$before"
+  skiff delete --force "$ID"
+}
+
+# cg_file CONTROLLER FILE: the container's cgroup file, wherever the host keeps that controller
+# (v1 hierarchy, or the cgroup2 one: v2 hosts, a hybrid host's hugetlb).
+cg_file() {
+  local f
+  for f in "$(cg_dir "$1" "/$ID")/$2" "/sys/fs/cgroup/unified/$ID/$2" "/sys/fs/cgroup/$ID/$2"; do
+    [[ -e $f ]] && echo "$f" && return 0
+  done
+  return 1
+}
+
+@test "update --resources: the fields containerd and podman send land in the cgroup (runc's set)" {
+  cgroup_config '{"memory": {"limit": 67108864}, "pids": {"limit": 20}}'
+  set_args sleep 1000
+  create_container "$ID"
+  local doc='{"memory": {"limit": 134217728, "reservation": 33554432},
+              "cpu": {"shares": 512, "quota": 30000, "period": 200000, "cpus": "0", "mems": "0"},
+              "pids": {"limit": 44}}'
+  local rt=false swap=false weight=
+  if [[ -e $(cg_dir cpu "/$ID")/cpu.rt_runtime_us ]]; then
+    rt=true
+    doc=$(jq '.cpu.realtimePeriod = 1000000 | .cpu.realtimeRuntime = 0' <<<"$doc")
+  fi
+  if cg_file memory memory.memsw.limit_in_bytes >/dev/null || cg_file memory memory.swap.max >/dev/null; then
+    swap=true
+    doc=$(jq '.memory.swap = 201326592' <<<"$doc")
+  fi
+  weight=$(cg_file blkio blkio.weight || cg_file blkio blkio.bfq.weight || cg_file io io.bfq.weight ||
+    cg_file io io.weight) || true
+  [[ -n $weight ]] && doc=$(jq '.blockIO.weight = 300' <<<"$doc")
+  # containerd's shim sends it on stdin, podman in a file
+  run --separate-stderr skiff update --resources - "$ID" <<<"$doc"
+  assert_success
+  echo "$doc" >"$BATS_TEST_TMPDIR/resources.json"
+  run --separate-stderr skiff update --resources="$BATS_TEST_TMPDIR/resources.json" "$ID"
+  assert_success
+  assert_equal "$(cat "$(cg_file pids pids.max)")" 44
+  assert_equal "$(cat "$(cg_file cpuset cpuset.cpus)")" 0
+  assert_equal "$(cat "$(cg_file cpuset cpuset.mems)")" 0
+  if v2_host; then
+    assert_equal "$(cat "$(cg_file memory memory.max)")" 134217728
+    assert_equal "$(cat "$(cg_file memory memory.low)")" 33554432
+    assert_equal "$(cat "$(cg_file cpu cpu.max)")" "30000 200000"
+    assert_equal "$(cat "$(cg_file cpu cpu.weight)")" 59
+    ! $swap || assert_equal "$(cat "$(cg_file memory memory.swap.max)")" $((201326592 - 134217728))
+  else
+    assert_equal "$(cat "$(cg_file memory memory.limit_in_bytes)")" 134217728
+    assert_equal "$(cat "$(cg_file memory memory.soft_limit_in_bytes)")" 33554432
+    assert_equal "$(cat "$(cg_file cpu cpu.cfs_quota_us)")" 30000
+    assert_equal "$(cat "$(cg_file cpu cpu.cfs_period_us)")" 200000
+    assert_equal "$(cat "$(cg_file cpu cpu.shares)")" 512
+    ! $rt || assert_equal "$(cat "$(cg_file cpu cpu.rt_period_us)")" 1000000
+    ! $swap || assert_equal "$(cat "$(cg_file memory memory.memsw.limit_in_bytes)")" 201326592
+  fi
+  if [[ -n $weight ]]; then
+    [[ $(<"$weight") == *300* || $(<"$weight") == *$(((300 - 10) * 9999 / 990 + 1))* ]] ||
+      fail "$weight: $(<"$weight")"
+  fi
+  skiff delete --force "$ID"
+}
+
+@test "update --resources: block IO devices, swappiness and hugepage limits land in the cgroup too" {
+  runc_lacks "update of blockIO devices, swappiness and hugepageLimits (runc 1.1 takes runc's flags' fields only)"
+  cgroup_config '{}'
+  set_args sleep 1000
+  create_container "$ID"
+  local dev major minor doc='{}'
+  # a whole disk: the throttle files take no partition
+  dev=$(for d in /sys/block/*; do [[ $d == */loop* || $d == */ram* || $d == */zram* ]] || { cat "$d/dev"; break; }; done)
+  if [[ -n $dev ]]; then
+    IFS=: read -r major minor <<<"$dev"
+    doc=$(jq --argjson ma "$major" --argjson mi "$minor" '.blockIO = {
+      throttleReadBpsDevice: [{major: $ma, minor: $mi, rate: 1048576}],
+      throttleWriteBpsDevice: [{major: $ma, minor: $mi, rate: 2097152}],
+      throttleReadIOPSDevice: [{major: $ma, minor: $mi, rate: 1000}],
+      throttleWriteIOPSDevice: [{major: $ma, minor: $mi, rate: 2000}]}' <<<"$doc")
+  fi
+  ! v2_host && doc=$(jq '.memory.swappiness = 30' <<<"$doc")
+  local huge
+  huge=$(cg_file hugetlb hugetlb.2MB.limit_in_bytes || cg_file hugetlb hugetlb.2MB.max) || true
+  [[ -n $huge ]] && doc=$(jq '.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]' <<<"$doc")
+  [[ $doc != '{}' ]] || skip "no block device, swappiness nor hugetlb on this host"
+  run --separate-stderr skiff update -r - "$ID" <<<"$doc"
+  assert_success
+  if [[ -n $dev ]]; then
+    if v2_host; then
+      grep -qx "$dev rbps=1048576 wbps=2097152 riops=1000 wiops=2000" "$(cg_file io io.max)" ||
+        fail "io.max: $(cat "$(cg_file io io.max)")"
+    else
+      grep -qx "$dev 1048576" "$(cg_file blkio blkio.throttle.read_bps_device)"
+      grep -qx "$dev 2097152" "$(cg_file blkio blkio.throttle.write_bps_device)"
+      grep -qx "$dev 1000" "$(cg_file blkio blkio.throttle.read_iops_device)"
+      grep -qx "$dev 2000" "$(cg_file blkio blkio.throttle.write_iops_device)"
+    fi
+  fi
+  v2_host || assert_equal "$(cat "$(cg_file memory memory.swappiness)")" 30
+  [[ -z $huge ]] || assert_equal "$(cat "$huge")" 4194304
+  skiff delete --force "$ID"
+}
+
 @test "update: an invalid cpu list is refused, naming the field" {
   runc_lacks "field names in update errors"
   cgroup_config '{}'
@@ -255,6 +521,32 @@ cgroup_config() {
   capture skiff update --cpuset-cpus 0-x "$ID"
   expect_error update "cpus" "0-x"
   skiff delete --force "$ID"
+}
+
+@test "ps: the container's processes, as a table and as json; a stopped one has none, as runc" {
+  cgroup_config '{}'
+  set_args sleep 1000
+  create_container "$ID"
+  skiff start "$ID"
+  local init exec_pid
+  init=$(container_pid "$ID")
+  skiff exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$ID" sleep 999 </dev/null >/dev/null 2>&1
+  exec_pid=$(<"$BATS_TEST_TMPDIR/exec.pid")
+  run --separate-stderr skiff ps --format json "$ID"
+  assert_success
+  echo "$output" | jq -e --argjson a "$init" --argjson b "$exec_pid" 'sort == ([$a, $b] | sort)'
+  run --separate-stderr skiff ps "$ID" -o pid,args
+  assert_success
+  [[ ${#lines[@]} -eq 3 && ${lines[0]} == *PID* ]] || fail "ps: $output"
+  skiff kill --all "$ID" KILL
+  wait_for_status "$ID" stopped
+  run --separate-stderr skiff ps "$ID"
+  assert_success
+  [[ ${#lines[@]} -eq 1 && ${lines[0]} == *PID* ]] || fail "ps of a stopped container: $output"
+  run --separate-stderr skiff ps --format json "$ID"
+  assert_success
+  echo "$output" | jq -e 'length == 0'
+  skiff delete "$ID"
 }
 
 @test "events --stats: runc's stats object from the container's cgroup" {

@@ -8,11 +8,8 @@ load helpers
 setup() {
   requires root
   setup_bundle
-  # runc ends a failed exec with 255
-  EXEC_MAX=125
-  if is_runc; then
-    EXEC_MAX=255
-  fi
+  # an exec whose process did not start ends with 255, as runc's
+  EXEC_MAX=255
 }
 
 teardown() {
@@ -176,13 +173,52 @@ host_cgroup_dirs() {
   skiff delete "$ID"
 }
 
-@test "exec: refused for a paused container" {
-  skiff pause --help >/dev/null 2>&1 || skip "skiff pause is missing"
+@test "exec: refused for a paused container, with runc's exit status and words" {
   start_sleeper
   skiff pause "$ID"
   run --separate-stderr skiff exec "$ID" true
-  expect_error exec --max "$EXEC_MAX" "cannot exec in a paused container"
+  expect_error exec --max "$EXEC_MAX" "cannot exec in a paused container" "--ignore-paused"
+  assert_equal "$status" 255
   skiff resume "$ID"
+  skiff delete --force "$ID"
+}
+
+@test "exec --ignore-paused: the process starts frozen and runs once the container resumes" {
+  local shared
+  shared=$(shared_dir)
+  start_sleeper
+  skiff pause "$ID"
+  skiff exec --ignore-paused -d "$ID" touch /shared/ran </dev/null >"$BATS_TEST_TMPDIR/exec.out" \
+    2>"$BATS_TEST_TMPDIR/exec.err" &
+  local exec_pid=$!
+  # frozen in the container's cgroup: nothing runs until resume
+  sleep 0.3
+  [[ ! -e $shared/ran ]] || fail "the process ran in a paused container"
+  skiff resume "$ID"
+  wait "$exec_pid" || fail "exec --ignore-paused failed: $(cat "$BATS_TEST_TMPDIR/exec.err")"
+  wait_for_file "$shared/ran"
+  skiff delete --force "$ID"
+}
+
+@test "exec: every failure to start the process exits 255, a usage error 1, as runc" {
+  run --separate-stderr skiff exec "$ID" true
+  assert_equal "$status" 255
+  start_sleeper
+  local args
+  for args in "no-such-program" "--cwd /no/such/dir true" "--cgroup no-such-sub true" \
+    "--process $BATS_TEST_TMPDIR/no-such.json"; do
+    read -ra argv <<<"$args"
+    if [[ ${argv[0]} == --* ]]; then
+      run --separate-stderr skiff exec "${argv[0]}" "${argv[1]}" "$ID" "${argv[@]:2}"
+    else
+      run --separate-stderr skiff exec "$ID" "${argv[@]}"
+    fi
+    [[ $status -eq 255 ]] || fail "exec $args: exit $status, not 255: $stderr"
+  done
+  run --separate-stderr skiff exec "$ID"
+  assert_equal "$status" 255
+  run --separate-stderr skiff exec --no-such-flag "$ID" true
+  assert_equal "$status" 1
   skiff delete --force "$ID"
 }
 
@@ -506,10 +542,45 @@ make_sub_cgroup() {
   skiff delete --force "$ID"
 }
 
+@test "exec --cgroup: repeated, one per controller list, as runc; an unprefixed one must be alone" {
+  requires cgroup1
+  start_sleeper
+  local memory pids
+  memory=$(host_cgroup_dirs "$INIT_PID" | grep '/memory/') || skip "no memory hierarchy"
+  pids=$(host_cgroup_dirs "$INIT_PID" | grep '/pids/') || skip "no pids hierarchy"
+  make_sub_cgroup "$memory" msub
+  make_sub_cgroup "$pids" psub
+  run --separate-stderr skiff exec --cgroup memory:msub --cgroup pids:psub "$ID" cat /proc/self/cgroup
+  assert_success
+  local id ctrls path want
+  while IFS=: read -r id ctrls path; do
+    want=$(awk -F: -v id="$id" '$1 == id { print $3 }' "/proc/$INIT_PID/cgroup")
+    [[ $ctrls == memory ]] && want=${want%/}/msub
+    [[ $ctrls == pids ]] && want=${want%/}/psub
+    [[ $path == "$want" ]] || fail "$ctrls: $path, not $want"
+  done <<<"$output"
+  run --separate-stderr skiff exec --cgroup msub --cgroup pids:psub "$ID" true
+  expect_error exec --max "$EXEC_MAX" "invalid --cgroup argument: msub (missing <controller>: prefix)"
+  skiff delete --force "$ID"
+}
+
 @test "exec --cgroup: a sub-cgroup that does not exist is a one-line error naming it" {
   start_sleeper
   run --separate-stderr skiff exec --cgroup no-such-sub "$ID" true
   expect_error exec --max "$EXEC_MAX" "no-such-sub"
+  skiff delete --force "$ID"
+}
+
+@test "exec --cgroup: a path that climbs out with .. is not a sub cgroup path; a leading / is the container's" {
+  start_sleeper
+  local sub
+  for sub in ../x pids:../x a/../../x ..; do
+    run --separate-stderr skiff exec --cgroup "$sub" "$ID" true
+    expect_error exec --max "$EXEC_MAX" "is not a sub cgroup path"
+  done
+  # as runc joins it to the container's cgroup: "/" and "a/.." are that cgroup itself
+  run --separate-stderr skiff exec --cgroup / "$ID" true
+  assert_success
   skiff delete --force "$ID"
 }
 

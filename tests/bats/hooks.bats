@@ -183,6 +183,18 @@ expect_nothing_left() {
   skiff delete --force "$ID"
 }
 
+@test "hooks: createContainer runs with the rootfs as its cwd, its mounts seen by the container" {
+  echo from-the-hook >"$SHARED/source-file"
+  # the hook of a device plugin, as runc runs it: relative paths are the rootfs's
+  add_hook createContainer 'pwd > "$LOG/cc.cwd"
+    touch ./mounted-by-hook && mount --bind "$LOG/source-file" ./mounted-by-hook'
+  set_args cat /mounted-by-hook
+  run_container
+  assert_success
+  assert_output from-the-hook
+  assert_equal "$(<"$SHARED/cc.cwd")" "$ROOTFS"
+}
+
 @test "hooks: startContainer runs in the container's root before the process, its path resolved there" {
   # /bin/busybox here is the rootfs's: a copy that says where it runs from
   mkdir -p "$ROOTFS/hooks"
@@ -317,7 +329,7 @@ expect_nothing_left() {
   add_hook prestart 'touch "$LOG/second-ran"'
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create prestart "exit status 3" --runc "exit status 3"
+  expect_error create prestart "error running hook: exit status 3" --runc "error running hook" --runc "exit status 3"
   [[ ! -e $SHARED/second-ran ]] || fail "the next hook ran"
   expect_nothing_left "$ID"
 }
@@ -326,7 +338,7 @@ expect_nothing_left() {
   add_hook createRuntime 'exit 4'
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create createRuntime "exit status 4" --runc "exit status 4"
+  expect_error create createRuntime "error running hook: exit status 4" --runc "error running hook" --runc "exit status 4"
   expect_nothing_left "$ID"
 }
 
@@ -349,7 +361,7 @@ expect_nothing_left() {
   add_hook createContainer 'exit 5'
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create createContainer "exit status 5" --runc "exit status 5"
+  expect_error create createContainer "error running hook: exit status 5" --runc "error running hook" --runc "exit status 5"
   expect_nothing_left "$ID"
 }
 
@@ -357,7 +369,7 @@ expect_nothing_left() {
   update_config '.hooks.prestart = [{path: "/nonexistent/skiff-hook"}]'
   set_args true
   capture skiff create --bundle "$BUNDLE" "$ID"
-  expect_error create "/nonexistent/skiff-hook" --runc "no such file"
+  expect_error create "/nonexistent/skiff-hook" "error running hook" --runc "no such file"
   expect_nothing_left "$ID"
 }
 
@@ -367,7 +379,7 @@ expect_nothing_left() {
   create_container "$ID"
   run --separate-stderr skiff start "$ID"
   if ! is_runc; then # runc 1.1's start returns before the hook runs
-    expect_error start startContainer "exit status 6"
+    expect_error start startContainer "error running hook: exit status 6"
   fi
   wait_for_status "$ID" stopped
   [[ ! -e $SHARED/process-ran ]] || fail "the process ran"
@@ -383,7 +395,7 @@ expect_nothing_left() {
   local pid
   pid=$(container_pid "$ID")
   run --separate-stderr skiff start "$ID"
-  expect_error start poststart "exit status 7"
+  expect_error start poststart "error running hook: exit status 7"
   local tries=100
   while kill -0 "$pid" 2>/dev/null && ((tries-- > 0)); do sleep 0.05; done
   ! kill -0 "$pid" 2>/dev/null || fail "the container still runs"
@@ -402,7 +414,8 @@ expect_nothing_left() {
   if is_runc; then
     [[ $stderr == *"exit status 8"* ]] || fail "no warning: $stderr"
   else
-    [[ $stderr == *poststop*"exit status 8"* && ${#stderr_lines[@]} == 1 ]] || fail "no warning: $stderr"
+    [[ $stderr == *poststop*"error running hook: exit status 8"* && ${#stderr_lines[@]} == 1 ]] ||
+      fail "no warning: $stderr"
   fi
   # runtime.md: "the remaining hooks and lifecycle continue" (runc 1.1 stops at the failed one)
   is_runc || [[ -e $SHARED/second-ran ]] || fail "the next poststop hook did not run"

@@ -292,6 +292,38 @@ wait_process_gone() {
   skiff delete --force "$ID"
 }
 
+@test "flags: options after the container id are options, as runc reorders them" {
+  set_args sleep 1000
+  cd /
+  "$SKIFF" --root "$SKIFF_ROOT" create "$ID" --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" </dev/null \
+    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- || fail "create failed: $(cat "$BATS_TEST_TMPDIR/out")"
+  [[ $(<"$BATS_TEST_TMPDIR/pid") == "$(container_pid "$ID")" ]]
+  run skiff state "$ID"
+  echo "$output" | jq -e --arg b "$BUNDLE" '.bundle == $b'
+  run skiff kill "$ID" KILL --all
+  assert_success
+  wait_for_status "$ID" stopped
+  run skiff delete "$ID" --force
+  assert_success
+  run skiff state "$ID"
+  assert_failure
+  # what is not one of the command's flags stays an argument
+  run --separate-stderr skiff state "$ID" --no-such-flag
+  expect_error state --runc 'requires exactly 1 argument' --runc-lines 20 "--no-such-flag"
+}
+
+@test "run --keep: the stopped container stays, with its cgroup, until delete" {
+  update_config '.linux.cgroupsPath = $p' --arg p "/$ID"
+  set_args sh -c 'exit 3'
+  run -3 skiff run --keep --bundle "$BUNDLE" "$ID" </dev/null
+  [[ $(container_status "$ID") == stopped ]]
+  [[ -d $(find /sys/fs/cgroup -maxdepth 2 -type d -name "$ID" | head -n 1) ]] || fail "no cgroup left for $ID"
+  run skiff delete "$ID"
+  assert_success
+  run skiff state "$ID"
+  assert_failure
+}
+
 @test "list: table, json and quiet" {
   local a b
   a=$(new_id)
@@ -361,6 +393,29 @@ wait_process_gone() {
   assert_failure
   run tail -n 1 "$log"
   assert_output --regexp '^time="[^"]+" level=error msg=".*does not exist.*"$'
+}
+
+@test "flags: --log-format json without --log: errors and warnings on stderr are JSON lines" {
+  run --separate-stderr skiff --log-format json state "$ID"
+  assert_failure
+  [[ ${#stderr_lines[@]} -eq 1 ]] || fail "stderr: $stderr"
+  echo "$stderr" | jq -e '.level == "error" and (.msg | test("does not exist")) and (.time | type == "string")'
+  # a usage error of a subcommand or of the global options, and a warning with the error of a run
+  run --separate-stderr skiff --log-format json update --no-such-flag 1 "$ID"
+  assert_failure
+  echo "$stderr" | jq -e -s 'length == 1 and .[0].level == "error"'
+  if ! is_runc; then # runc 1.1 prints its usage text for a bad global option
+    run --separate-stderr skiff --log-format=json --no-such-global-flag list
+    assert_failure
+    echo "$stderr" | jq -e -s 'length == 1 and .[0].level == "error"'
+  fi
+  update_config '.process.capabilities.bounding += ["CAP_NO_SUCH_THING"]'
+  set_args /no-such-binary
+  run --separate-stderr skiff --log-format json run --bundle "$BUNDLE" "$(new_id)" </dev/null
+  assert_failure
+  echo "$stderr" | jq -e -s 'length >= 1 and all(type == "object" and (.level | type == "string"))' >/dev/null ||
+    fail "not JSON lines: $stderr"
+  echo "$stderr" | jq -e -s 'last | .level == "error" and (.msg | contains("no-such-binary"))'
 }
 
 @test "flags: --debug and --systemd-cgroup are accepted" {

@@ -58,11 +58,11 @@ expect_refused_create() {
   skiff run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
   if ! apparmor_enabled; then
     run --separate-stderr skiff exec --apparmor skiff-test-profile "$ID" true </dev/null
-    expect_error exec "process.apparmorProfile" "AppArmor is not enabled"
+    expect_error exec --max 255 "process.apparmorProfile" "AppArmor is not enabled"
   fi
   if ! selinux_enabled; then
     run --separate-stderr skiff exec --process-label system_u:system_r:container_t:s0 "$ID" true </dev/null
-    expect_error exec "process.selinuxLabel" "SELinux is not enabled"
+    expect_error exec --max 255 "process.selinuxLabel" "SELinux is not enabled"
   fi
   [[ $(container_status "$ID") == running ]]
   skiff delete --force "$ID"

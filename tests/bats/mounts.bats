@@ -244,6 +244,20 @@ add_mount() {
 
 # A mount's destination is resolved inside the rootfs: a symlink in it that points at / or climbs
 # out of it stays inside the container, and the host's own directory gets no mount.
+@test "mounts: a relative destination is taken from /, as the spec allows, with a warning line each" {
+  update_config '.mounts += [{destination: "rel/x", type: "tmpfs", source: "tmpfs"},
+                             {destination: "../../up", type: "tmpfs", source: "tmpfs"}]'
+  run_container sh -c 'grep -E " /(rel/x|up) " /proc/self/mountinfo | cut -d" " -f5'
+  assert_success
+  assert_output "$(printf '%s\n' /rel/x /up)"
+  [[ -d $ROOTFS/rel/x && -d $ROOTFS/up ]] || fail "the mount points are not in the rootfs"
+  # one line per relative destination (runc adds a line of its own for the first)
+  local max=2
+  is_runc && max=3
+  [[ ${#stderr_lines[@]} -ge 2 && ${#stderr_lines[@]} -le $max && $stderr == *rel/x*"not absolute"* &&
+    $stderr == *../../up*"not absolute"* ]] || fail "warnings: $stderr"
+}
+
 @test "mounts: a destination through a symlink out of the rootfs stays inside it" {
   ln -s /etc "$ROOTFS/abs-link"
   ln -s ../../../../../../../../../../../../tmp "$ROOTFS/rel-link"

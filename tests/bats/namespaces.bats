@@ -94,6 +94,66 @@ expect_host_ns() {
   expect_new_ns mount
 }
 
+# The config for a container without a mount namespace that can be run safely: nothing to mount.
+no_mount_ns_config() {
+  remove_namespace mount
+  update_config '.mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .root.readonly = false'
+}
+
+# mounts of the host whose mount point or source is in the bundle
+bundle_mounts() {
+  awk -v b="$BUNDLE" 'index($5, b) == 1 || index($4, b) == 1' /proc/self/mountinfo
+}
+
+@test "mount: the host's when not listed, chrooted into the rootfs as it is, no mount made or left" {
+  runc_lacks "running without a mount namespace (runc 1.1 leaves the rootfs bound on the host and fails without /proc)"
+  no_mount_ns_config
+  update_config '.process.cwd = "/made/cwd"'
+  set_args sh -c 'ls /; pwd'
+  run_container
+  assert_success
+  assert_output "$(printf '%s\n' bin dev etc home made proc root sys tmp /made/cwd)"
+  # nothing is created in the rootfs beyond the cwd: no device node
+  [[ -z $(ls -A "$ROOTFS/dev") ]] || fail "made in the rootfs's /dev: $(ls -A "$ROOTFS/dev")"
+
+  set_args sleep 1000
+  create_container "$ID"
+  local pid
+  pid=$(container_pid "$ID")
+  assert_equal "$(readlink "/proc/$pid/ns/mnt")" "$(readlink /proc/self/ns/mnt)"
+  assert_equal "$(readlink "/proc/$pid/root")" "$ROOTFS"
+  [[ -z $(bundle_mounts) ]] || fail "mounts made on the host: $(bundle_mounts)"
+  skiff start "$ID"
+  # exec is chrooted as the init is
+  run --separate-stderr skiff exec "$ID" sh -c 'ls /made; pwd'
+  assert_success
+  assert_output "$(printf '%s\n' cwd /made/cwd)"
+  skiff delete --force "$ID"
+  [[ -z $(bundle_mounts) ]] || fail "mounts left on the host: $(bundle_mounts)"
+}
+
+@test "mount: without one, what would change the host's mounts or files is refused, nothing left" {
+  remove_namespace mount
+  # runc's words for masked and read-only paths
+  run_container true
+  expect_error run "unable to restrict sys entries without a private MNT namespace"
+  is_runc && return 0
+  no_mount_ns_config
+  update_config '.mounts = [{destination: "/proc", type: "proc", source: "proc"}]'
+  run_container true
+  expect_error run "mounts[0] (/proc)" "mount namespace"
+  local change
+  for change in '.root.readonly = true' '.linux.rootfsPropagation = "shared"' \
+    '.linux.devices = [{type: "c", path: "/dev/fuse", major: 10, minor: 229}]' '.process.terminal = true' \
+    '.linux.sysctl = {"kernel.domainname": "x"}' '.process.oomScoreAdj = 100'; do
+    no_mount_ns_config
+    update_config "$change"
+    run_container true
+    expect_error run "mount namespace"
+  done
+  [[ -z $(bundle_mounts) ]] || fail "mounts left on the host: $(bundle_mounts)"
+}
+
 @test "cgroup: a new namespace, in which the container's cgroup is the root" {
   add_namespace cgroup
   expect_new_ns cgroup

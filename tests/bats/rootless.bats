@@ -165,3 +165,43 @@ rl_run() {
   run awk '{ $1 = $1; print }' <<<"$output"
   assert_output "$(printf '%s\n' 0 "0 $RL_UID 1" /bin/busybox)"
 }
+
+@test "rootless: ps without a cgroup lists the container's processes, exec's too" {
+  runc_lacks "ps of a container without a cgroup (runc 1.1 fails)"
+  set_args sleep 1000
+  local id init exec_pid
+  id=$(new_id)
+  defer rl_skiff delete --force "$id"
+  rl_skiff run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+    fail "run: $(cat "$BATS_TEST_TMPDIR/err")"
+  init=$(rl_skiff state "$id" | jq .pid)
+  rl_skiff exec -d --pid-file "$XDG/exec.pid" "$id" sleep 999 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+    fail "exec: $(cat "$BATS_TEST_TMPDIR/err")"
+  exec_pid=$(<"$XDG/exec.pid")
+  run --separate-stderr rl_skiff ps --format json "$id"
+  assert_success
+  echo "$output" | jq -e --argjson a "$init" --argjson b "$exec_pid" 'sort == ([$a, $b] | sort)' ||
+    fail "ps: $output, not [$init, $exec_pid]"
+  run --separate-stderr rl_skiff ps "$id"
+  assert_success
+  [[ ${#lines[@]} -eq 3 && ${lines[0]} == *PID* ]] || fail "ps: $output"
+}
+
+@test "rootless: a config without a user namespace says a user namespace is needed, nothing left behind" {
+  remove_namespace user
+  update_config 'del(.linux.uidMappings, .linux.gidMappings)'
+  rl_run
+  expect_error run "rootless container requires user namespaces" "linux.namespaces" \
+    --runc "rootless container requires user namespaces"
+  [[ -z $(ls -A "$XDG/skiff" 2>/dev/null) ]] || fail "state left: $(ls -A "$XDG/skiff")"
+}
+
+@test "rootless: a rootfs the user cannot reach is \"permission denied\", not \"does not exist\"" {
+  local locked="$BATS_TEST_TMPDIR/locked"
+  mkdir -m 700 "$locked"
+  mv "$ROOTFS" "$locked/rootfs"
+  update_config '.root.path = $r' --arg r "$locked/rootfs"
+  rl_run
+  expect_error run "root.path" "permission denied" --runc "permission denied"
+  [[ $stderr != *"does not exist"* ]] || fail "$stderr"
+}

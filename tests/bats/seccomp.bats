@@ -372,7 +372,8 @@ syscalls_except() {
   local id
   id=$(new_id)
   run --separate-stderr skiff create --bundle "$BUNDLE" "$id" </dev/null
-  expect_error create --runc-lines 2 --runc nobody-listens.sock nobody-listens.sock
+  expect_error create --runc-lines 2 --runc nobody-listens.sock --runc "failed to connect with seccomp agent" \
+    nobody-listens.sock "failed to connect with seccomp agent"
   [[ ! -e $SKIFF_ROOT/$id ]] || fail "state left for $id"
 }
 

@@ -66,6 +66,27 @@ bind_host_files() { # OPTIONS-JSON [EXTRA-JQ]
   assert_output "$(printf '%s\n' 65534:65534 65534:65534 denied)"
 }
 
+@test "userns: a bind source only the host's root can reach is opened before the user namespace, as runc" {
+  use_userns
+  local private="$BATS_TEST_TMPDIR/private"
+  mkdir -p "$private/dir"
+  echo secret-ok >"$private/dir/file"
+  chmod 700 "$private" "$private/dir"
+  chmod 644 "$private/dir/file"
+  # a directory and a file, each below a 0700 directory of the host's root
+  update_config '.mounts += [{destination: "/data", type: "bind", source: $d, options: ["rbind", "ro"]},
+                             {destination: "/one", type: "bind", source: $f, options: ["bind"]}]' \
+    --arg d "$private/dir" --arg f "$private/dir/file"
+  run_container sh -c 'grep -c " /data " /proc/self/mountinfo; ls -d /data; cat /one'
+  assert_success
+  assert_output "$(printf '%s\n' 1 /data secret-ok)"
+  # a missing source still fails naming the mount
+  update_config '.mounts[-1].source = "/no/such/source"'
+  run_container true
+  expect_error run "/one" "/no/such/source" "no such file or directory" \
+    --runc "failed to open mount source /no/such/source" --runc-lines 3
+}
+
 @test "userns: a process user is the mapped host uid, seen from the host" {
   use_userns
   update_config '.process.user = {uid: 1000, gid: 1000, additionalGids: [10]}'

@@ -289,6 +289,17 @@ static void test_unknown_capability(void) {
   oci_config_free(c);
 }
 
+static void test_relative_destination(void) {
+  struct skiff_error err = {0};
+  static const char json[] = "{\"ociVersion\": \"1.0.2\", \"mounts\": [{\"destination\": \"run/x\"}, "
+                             "{\"destination\": \"/tmp\"}]}";
+  struct oci_config *c = oci_config_parse(json, sizeof json - 1, "config.json", &err);
+  tap_ok(c && !strcmp(c->mounts[0].destination, "/run/x") && c->mounts[0].destination_was_relative &&
+             !strcmp(c->mounts[1].destination, "/tmp") && !c->mounts[1].destination_was_relative,
+         "a relative mount destination is taken from / and marked for the warning");
+  oci_config_free(c);
+}
+
 static void test_parse_file(void) {
   struct skiff_error err = {0};
   struct oci_config *c = oci_config_parse_file("/nonexistent/skiff/config.json", "config.json", &err);
@@ -316,6 +327,7 @@ int main(void) {
   test_process_parse();
   test_parse_file();
   test_unknown_capability();
+  test_relative_destination();
   test_config_invalid();
   test_state();
   return tap_done();

@@ -14,7 +14,7 @@
 # TAP stream; a host without qemu or the kernel package gets one skipped test.
 #
 # Environment: SKIFF_VM_CACHE (kernel cache, default $XDG_CACHE_HOME/skiff-vm or /var/cache/skiff-vm),
-# SKIFF_VM_TIMEOUT (seconds per guest, default 900), SKIFF_VM_ACCEL (qemu -accel, default tcg,thread=multi),
+# SKIFF_VM_TIMEOUT (seconds per guest, default 1800), SKIFF_VM_ACCEL (qemu -accel, default tcg,thread=multi),
 # SKIFF_VM_CPUS (default 2), SKIFF_VM_CONSOLE=1 shows the guest console on stderr.
 set -uo pipefail
 
@@ -145,7 +145,7 @@ boot() {
   start=$(date +%s)
   # forks and execs, most of a bats run, cost tens of ms each under TCG: measured, -cpu qemu64 and
   # mitigations=off make them up to twice as fast as -cpu max with the kernel's speculation workarounds
-  timeout -k 10 "${SKIFF_VM_TIMEOUT:-900}" qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
+  timeout -k 10 "${SKIFF_VM_TIMEOUT:-1800}" qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
     -accel "${SKIFF_VM_ACCEL:-tcg,thread=multi}" -cpu qemu64 -smp "${SKIFF_VM_CPUS:-2}" -m 1G \
     -display none -monitor none \
     -serial "file:$out/../console-$name" -kernel "$cache/kernel/vmlinuz" -initrd "$work/initrd" \
@@ -174,7 +174,7 @@ boot() {
   echo "# vm ($name): $(($(date +%s) - start))s; $(cat "$out/info" 2>/dev/null)"
   status=$(cat "$out/status" 2>/dev/null)
   if [[ $status != 0 ]]; then
-    ((code == 124 || code == 137)) && echo "# vm ($name): timed out after ${SKIFF_VM_TIMEOUT:-900}s"
+    ((code == 124 || code == 137)) && echo "# vm ($name): timed out after ${SKIFF_VM_TIMEOUT:-1800}s"
     [[ -n $status ]] || tail -n 40 "$out/../console-$name" | sed 's/^/# console: /'
     return 1
   fi

@@ -3,6 +3,7 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/cgroups/internal.h"
 #include "lib/cgroups/systemd.h"
+#include "lib/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@ struct cgroup {
   struct cg_systemd_unit *unit;
   char *id;
   bool unit_started;
+  bool warned_busy;
 };
 
 /* "slice:prefix:name", the systemd driver's form of cgroupsPath. */
@@ -74,9 +76,25 @@ static int check_not_frozen(struct cgroup *cg, const struct cg_layout *l, const 
   if (cg_is_frozen_fd(cg->dirs.d[i].fd, v2, &frozen, err) < 0)
     return -1;
   if (frozen)
-    return skiff_fail(err, EBUSY, "linux.cgroupsPath \"%s\": cgroup %s/%s is frozen", shown,
-                      l->h[cg->dirs.d[i].h].mount, cg->dirs.d[i].path);
+    return skiff_fail(err, EBUSY, "linux.cgroupsPath \"%s\": container's cgroup unexpectedly frozen (%s/%s)",
+                      shown, l->h[cg->dirs.d[i].h].mount, cg->dirs.d[i].path);
   return 0;
+}
+
+/* A cgroup that was there before and holds processes: the container shares it with them (its
+ * limits, kill --all, pause). runc's warning, in its words, once per create. */
+static void warn_if_busy(struct cgroup *cg, int fd) {
+  size_t len = 0, n = 0;
+  if (cg->warned_busy || cg->unit) /* systemd's unit holds the init by then */
+    return;
+  cleanup_free char *procs = cg_read_all(fd, "cgroup.procs", &len);
+  for (size_t i = 0; procs && i < len; i++)
+    n += procs[i] == '\n';
+  if (n) {
+    cg->warned_busy = true;
+    log_warning("linux.cgroupsPath \"%s\": container's cgroup is not empty: %zu process(es) found", cg->shown,
+                n);
+  }
 }
 
 /* The directories of the cgroup2 hierarchy (unified true) or of the v1 ones. */
@@ -114,6 +132,8 @@ static int make_dirs(struct cgroup *cg, const struct cg_layout *l, bool unified,
     d->keep = *existing == cg_path_depth(path);
     if (d->fd < 0)
       return skiff_error_prefix(err, "cgroup %s", h->mount);
+    if (d->keep)
+      warn_if_busy(cg, d->fd);
     if (h->controllers & CG_BIT(CG_CPUSET)) {
       bool cpus = res && res->has_cpu && res->cpu.cpus && *res->cpu.cpus;
       bool mems = res && res->has_cpu && res->cpu.mems && *res->cpu.mems;
@@ -176,7 +196,10 @@ static int systemd_create(const char *cp, const char *id, const struct oci_resou
     return -1;
   if (!cg_systemd_booted())
     return no_systemd_driver(cp, err);
-  if ((res && cg_validate(res, err) < 0) || !cg_layout_get(err))
+  if (res && cg_validate(res, err) < 0)
+    return -1;
+  const struct cg_layout *l = cg_layout_get(err);
+  if (!l || cg_check_unified(l, res, err) < 0)
     return -1;
   struct cgroup *cg = cgroup_alloc(cp, res, err);
   if (!cg)
@@ -209,7 +232,7 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   if (res && cg_validate(res, err) < 0)
     return -1;
   const struct cg_layout *l = cg_layout_get(err);
-  if (!l)
+  if (!l || cg_check_unified(l, res, err) < 0)
     return -1;
   struct cgroup *cg = cgroup_alloc(cp, res, err);
   if (!cg)

@@ -71,10 +71,11 @@ struct cgroup_placement {
 /* The placement of the container's cgroup, opened by cgroup_create. Owned by cg. */
 struct cgroup_placement *cgroup_placement(struct cgroup *cg);
 
-/* exec: the placement for the stored path's cgroup in every hierarchy, or for its existing
- * sub-cgroup sub (relative) where sub applies ("sub" everywhere, "memory:sub" in the
- * hierarchies of the controllers named). Close with cgroup_placement_close. */
-int cgroup_placement_open(const char *path, const char *sub, struct cgroup_placement *p,
+/* exec: the placement for the stored path's cgroup in every hierarchy, or for an existing
+ * sub-cgroup of it where one of subs applies: "sub" everywhere (then the only one, as runc has
+ * it), "memory:sub" or "cpu,cpuacct:sub" in the hierarchies of the controllers named; the first
+ * that applies wins. Close with cgroup_placement_close. */
+int cgroup_placement_open(const char *path, char *const *subs, size_t n_subs, struct cgroup_placement *p,
                           struct skiff_error *err);
 void cgroup_placement_init(struct cgroup_placement *p);
 void cgroup_placement_close(struct cgroup_placement *p);

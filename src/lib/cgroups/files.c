@@ -17,6 +17,8 @@
 #include "oci/format.h"
 
 int cg_write(int dirfd, const char *file, const char *buf, size_t len) {
+  if (cg_active_journal) /* update: what this write replaces, for an undo */
+    cg_journal_record(dirfd, file);
   cleanup_close int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return -1;

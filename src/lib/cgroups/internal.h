@@ -137,6 +137,33 @@ int cg_set_i64(int dirfd, const char *file, int64_t v, const char *field, struct
 /* -1 -> "max", else the number. */
 int cg_set_max(int dirfd, const char *file, int64_t v, const char *field, struct skiff_error *err);
 
+/* ---- update's undo log (journal.c) --------------------------------------- */
+
+#define CG_JOURNAL_MAX 64
+#define CG_JOURNAL_VALUE_MAX 4096
+
+struct cg_journal_entry {
+  int dirfd; /* open for as long as the journal */
+  char *file, *old;
+  size_t len;
+};
+
+struct cg_journal {
+  struct cg_journal_entry e[CG_JOURNAL_MAX];
+  size_t n;
+  bool overflow;
+};
+
+/* The journal cg_write() records into, or NULL (always, outside cgroup_update). */
+extern struct cg_journal *cg_active_journal;
+void cg_journal_start(struct cg_journal *j);
+/* The content of dirfd/file before cg_write() changes it. */
+void cg_journal_record(int dirfd, const char *file);
+/* Stops recording and writes every recorded file back, newest first. */
+int cg_journal_undo(struct cg_journal *j, struct skiff_error *err);
+/* Stops recording and frees the entries. */
+void cg_journal_end(struct cg_journal *j);
+
 /* Removes a cgroup directory and its sub-cgroups, retrying briefly on EBUSY. ENOENT is fine. */
 int cg_rmdir_tree(int parentfd, const char *path, struct skiff_error *err);
 
@@ -156,6 +183,10 @@ struct cg_target {
 void cg_target_build(struct cg_target *t, const struct cg_layout *l, const struct cg_dirs *dirs,
                      unsigned leaf_v2, bool fresh);
 unsigned cg_unified_controllers(const struct oci_resources *res);
+/* linux.resources.unified outside pure v2: refused, in runc's words, on a v1 host and on a
+ * hybrid one whose cgroup2 hierarchy offers no controller (nothing would hold the limits);
+ * a hybrid host's cgroup2 controllers (hugetlb, ...) and core files take them (v2.c). */
+int cg_check_unified(const struct cg_layout *l, const struct oci_resources *res, struct skiff_error *err);
 
 /* blkio.weight [10, 1000] to io.weight [1, 10000], linearly, as runc (blkio.c). */
 uint64_t cg_blkio_to_io_weight(uint64_t blkio_weight);

@@ -9,6 +9,7 @@
  * those of a child already in a new user namespace. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "lib/cgroups/internal.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
+#include "oci/str.h"
 
 void cgroup_placement_init(struct cgroup_placement *p) {
   p->cgroup2_fd = -1;
@@ -110,40 +112,65 @@ static bool sub_applies(const struct cg_hierarchy *h, const char *sub, const cha
   return false;
 }
 
-/* An existing sub-cgroup (runc does not create them either): relative, no "..". */
+/* Whether a relative path climbs out of its start with "..". */
+static bool climbs_out(const char *path) {
+  long depth = 0;
+  for (const char *p = path; *p;) {
+    size_t n = str_cspan(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      depth--;
+    else if (n && !(n == 1 && p[0] == '.'))
+      depth++;
+    if (depth < 0)
+      return true;
+    p += n;
+    while (*p == '/')
+      p++;
+  }
+  return false;
+}
+
+/* An existing sub-cgroup (runc does not create them either), below the container's cgroup: as
+ * runc joins it to that cgroup, a leading "/" is that cgroup's root, and ".." may not leave it. */
 static int open_sub(int dirfd, const char *sub, const char *shown, struct skiff_error *err) {
-  if (!*sub || sub[0] == '/' || strstr(sub, ".."))
-    return skiff_fail(err, EINVAL, "cgroup \"%s\": must be a relative path below the container's cgroup",
-                      shown);
-  int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  char clean[PATH_MAX];
+  if (climbs_out(sub))
+    return skiff_fail(err, EINVAL, "cgroup \"%s\": %s is not a sub cgroup path", shown, sub);
+  if (cg_clean_path(sub, clean, sizeof clean) < 0)
+    return skiff_fail(err, ENAMETOOLONG, "cgroup \"%s\": too long", shown);
+  int fd = openat(dirfd, clean[0] ? clean : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "cgroup \"%s\": no such sub-cgroup of the container's", shown);
   return fd;
 }
 
 static int add_stored_dir(struct cgroup_placement *p, const struct cg_layout *l, const struct cg_dir *d,
-                          const char *sub, struct skiff_error *err) {
+                          char *const *subs, size_t n_subs, struct skiff_error *err) {
   cleanup_close int fd = cg_dir_open(d);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "open cgroup %s", d->path);
   const char *sub_path = NULL;
-  if (sub && *sub && sub_applies(&l->h[d->h], sub, &sub_path)) {
-    cleanup_close int sub_fd = open_sub(fd, sub_path, sub, err);
-    return sub_fd < 0 ? -1 : cg_placement_add(p, &l->h[d->h], sub_fd, sub, err);
-  }
+  for (size_t i = 0; i < n_subs; i++)
+    if (*subs[i] && sub_applies(&l->h[d->h], subs[i], &sub_path)) {
+      cleanup_close int sub_fd = open_sub(fd, sub_path, subs[i], err);
+      return sub_fd < 0 ? -1 : cg_placement_add(p, &l->h[d->h], sub_fd, subs[i], err);
+    }
   return cg_placement_add(p, &l->h[d->h], fd, d->path, err);
 }
 
-int cgroup_placement_open(const char *path, const char *sub, struct cgroup_placement *p,
+int cgroup_placement_open(const char *path, char *const *subs, size_t n_subs, struct cgroup_placement *p,
                           struct skiff_error *err) {
+  cgroup_placement_init(p);
+  for (size_t i = 0; n_subs > 1 && i < n_subs; i++)
+    if (!strchr(subs[i], ':')) /* runc's rule and words */
+      return skiff_fail(err, EINVAL, "invalid --cgroup argument: %s (missing <controller>: prefix)", subs[i]);
   const struct cg_layout *l = cg_layout_get(err);
   struct cg_dirs dirs;
-  cgroup_placement_init(p);
   if (!l || cg_dirs_parse(path, &dirs, err) < 0)
     return -1;
   int ret = 0;
   for (size_t i = 0; i < dirs.n && ret == 0; i++)
-    ret = add_stored_dir(p, l, &dirs.d[i], sub, err);
+    ret = add_stored_dir(p, l, &dirs.d[i], subs, n_subs, err);
   cg_dirs_release(&dirs);
   if (ret < 0)
     cgroup_placement_close(p);

@@ -2,6 +2,7 @@
  * write, the order of the writes, and `update`. */
 #include "lib/cgroups/cgroup.h"
 #include "lib/cgroups/internal.h"
+#include "lib/log.h"
 #include "lib/cgroups/systemd.h"
 
 #include <errno.h>
@@ -154,7 +155,7 @@ int cgroup_update(const char *path, const struct oci_resources *res, struct skif
     return -1;
   const struct cg_layout *l = cg_layout_get(err);
   struct cg_dirs dirs;
-  if (!l || cg_dirs_parse(path, &dirs, err) < 0)
+  if (!l || cg_check_unified(l, res, err) < 0 || cg_dirs_parse(path, &dirs, err) < 0)
     return -1;
   int ret = -1;
   unsigned needed = cg_needed_controllers(res), leaf_v2 = 0, v1_mounted = 0;
@@ -189,7 +190,20 @@ int cgroup_update(const char *path, const struct oci_resources *res, struct skif
   }
   struct cg_target t;
   cg_target_build(&t, l, &dirs, leaf_v2, false);
+  struct cg_journal *journal = malloc(sizeof *journal);
+  if (!journal) {
+    skiff_fail_errno(err, ENOMEM, "update");
+    goto out;
+  }
+  cg_journal_start(journal);
   ret = cg_apply(&t, res, err);
+  if (ret < 0) { /* nothing changed: what was written before the refusal goes back */
+    struct skiff_error undo;
+    if (cg_journal_undo(journal, &undo) < 0)
+      log_warning("update: the limits written before the failure could not all be restored: %s", undo.msg);
+  }
+  cg_journal_end(journal);
+  free(journal);
   /* a systemd unit's cgroup ("@/slice/unit"): its properties too, or systemd would undo this */
   if (ret == 0 && path[0] == '@' && cg_systemd_booted())
     ret = cg_systemd_update(strrchr(path, '/') + 1, res, l->mode == CG_MODE_V2, err);

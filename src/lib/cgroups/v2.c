@@ -113,6 +113,25 @@ int cg_v2_make(const char *mount, const char *path, unsigned wanted, bool create
   return fd;
 }
 
+int cg_check_unified(const struct cg_layout *l, const struct oci_resources *res, struct skiff_error *err) {
+  if (!res || !res->n_unified || l->mode == CG_MODE_V2)
+    return 0;
+  if (l->unified < 0)
+    return skiff_fail(err, EOPNOTSUPP,
+                      "linux.resources.unified: cannot use unified on cgroup v1 (this host has no cgroup2 hierarchy)");
+  const char *mount = l->h[l->unified].mount;
+  char ctl[512] = "";
+  cleanup_close int fd = open(mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || cg_read(fd, "cgroup.controllers", ctl, sizeof ctl) < 0)
+    return skiff_fail_errno(err, errno, "linux.resources.unified: read %s/cgroup.controllers", mount);
+  if (!ctl[str_span(ctl, " \n")])
+    return skiff_fail(err, EOPNOTSUPP,
+                      "linux.resources.unified: cannot use unified on cgroup v1: the cgroup2 hierarchy of this "
+                      "hybrid host (%s) has no controllers",
+                      mount);
+  return 0;
+}
+
 int cg_apply_unified(const struct cg_target *t, const struct oci_resources *res, struct skiff_error *err) {
   for (size_t i = 0; i < res->n_unified; i++) {
     const char *key = res->unified[i].key, *value = res->unified[i].value;
@@ -121,7 +140,7 @@ int cg_apply_unified(const struct cg_target *t, const struct oci_resources *res,
     if (!*key || strchr(key, '/') || !strcmp(key, ".") || !strcmp(key, ".."))
       return skiff_fail(err, EINVAL, "%s: not a cgroup file name", field);
     if (t->unified_fd < 0)
-      return skiff_fail(err, EOPNOTSUPP, "%s: cgroup v2 is not available on this host (cgroup v1)", field);
+      return skiff_fail(err, EOPNOTSUPP, "%s: cannot use unified on cgroup v1 (no cgroup2 hierarchy)", field);
     size_t pl = str_cspan(key, ".");
     char prefix[64];
     format_string(prefix, sizeof prefix, "%.*s", (int)(pl < 63 ? pl : 63), key);
