@@ -32,6 +32,7 @@
 #include "lib/state.h"
 #include "lib/sync.h"
 #include "lib/terminal.h"
+#include "lib/trampoline.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/names.h"
@@ -60,6 +61,7 @@ static void launch_init(struct launch *l, const struct skiff_context *ctx, const
   l->id = id;
   l->dirfd = -1;
   l->sc.exec_fifo_fd = -1;
+  l->sc.trampoline_fd = -1;
   l->spawned.pid = -1;
   l->spawned.sync_fd = -1;
   l->spawned.terminal_master = -1;
@@ -80,6 +82,8 @@ static void launch_finish(struct launch *l, bool teardown) {
     close(l->spawned.terminal_master);
   if (l->sc.exec_fifo_fd >= 0)
     close(l->sc.exec_fifo_fd);
+  if (l->sc.trampoline_fd >= 0)
+    close(l->sc.trampoline_fd);
   ns_close_paths(l->sc.ns_fds);
   if (l->config)
     mounts_idmap_close(l->sc.idmap_trees, l->config->n_mounts);
@@ -305,7 +309,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
       fds_check_open(3, activation_fds() + opts->preserve_fds, "--preserve-fds", err) < 0 ||
       resolve_bundle(l, opts->bundle, err) < 0)
     return -1;
-  if (sealed_exe_needed(l->config, &l->config->process) && !sealed_exe_running()) {
+  if (sealed_exe_needed(l->config, NULL, false) && !sealed_exe_running()) {
     if (l->fg)
       foreground_end(l->fg);
     return sealed_exe_restart(l->ctx->argv, err);
@@ -314,7 +318,11 @@ static int launch_container(struct launch *l, const struct create_options *opts,
     return -1;
   if (mounts_idmap_open(l->config, l->bundle, l->sc.ns_fds[OCI_NS_USER], &l->sc.idmap_trees, err) < 0)
     return -1;
-  if (seccomp_prepare(l->config, &l->seccomp, err) < 0)
+  /* the trampoline's fd number is in the filter (its execveat is allowed), above the container's fds */
+  l->sc.trampoline_fd = trampoline_memfd(3 + activation_fds() + opts->preserve_fds, err);
+  if (l->sc.trampoline_fd < 0)
+    return -1;
+  if (seccomp_prepare(l->config, l->sc.trampoline_fd, &l->seccomp, err) < 0)
     return skiff_error_prefix(err, "config.json");
   l->dirfd = state_dir_create(l->ctx->root, l->id, err);
   if (l->dirfd < 0)

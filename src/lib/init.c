@@ -28,6 +28,7 @@
 #include "lib/seccomp.h"
 #include "lib/sync.h"
 #include "lib/terminal.h"
+#include "lib/trampoline.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/state.h"
@@ -43,7 +44,8 @@ struct late_memory_join {
  * ...), so that none can reach the container even by mistake. */
 static void close_inherited_fds(const struct spawn_config *sc, int sync_fd, int memory_tasks_fd) {
   size_t n_trees = sc->idmap_trees ? sc->config->n_mounts : 0;
-  int keep[OCI_NS_COUNT + 3 + n_trees], n = 0;
+  int keep[OCI_NS_COUNT + 4 + n_trees], n = 0;
+  keep[n++] = sc->trampoline_fd;
   if (memory_tasks_fd >= 0)
     keep[n++] = memory_tasks_fd;
   for (size_t i = 0; i < n_trees; i++)
@@ -291,34 +293,43 @@ static int load_seccomp(const struct seccomp_program *prog, int sync_fd, struct 
   return r < 0 ? -1 : sync_expect(sync_fd, SYNC_SECCOMP_DONE, &msg, NULL, err);
 }
 
-/* The executable is looked up as the final user from the final cwd, as execvp would; the
- * environment (HOME from the container's /etc/passwd) is built before the seccomp filter could
- * stand in the way of reading it.
- * Seccomp is loaded as runc does: without noNewPrivileges before the capabilities are dropped
- * (the kernel then wants CAP_SYS_ADMIN), otherwise last, but before step 7 so that the listener
- * reaches a parent that `create` has not yet let go, and a failure is create's. */
+/* The process settings, then the seccomp filter. Everything the runtime itself does comes before
+ * the filter, so that no profile can stand in its way: the executable is looked up as the final
+ * user from the final cwd, as execvp would; the environment (HOME from the container's
+ * /etc/passwd) is built; fds are marked close-on-exec; the exec trampoline's command line is
+ * built and the LSM label files it writes are opened. After the filter only what cannot move:
+ * without noNewPrivileges the kernel wants CAP_SYS_ADMIN to load it, so the capability sets are
+ * applied with CAP_SYS_ADMIN kept until then and set exactly after it (one capset). Then the
+ * caller's own last steps (the init: steps 7 and 8, startContainer hooks), and the trampoline's
+ * execveat, which the filter's stub allows (seccomp-stub.h).
+ * The filter is loaded before step 7 so that its listener reaches a parent that `create` has not
+ * yet let go, and a failure to load it is create's. */
 int init_process_setup(const struct oci_process *p, int preserve_fds, const struct seccomp_program *seccomp,
-                       int sync_fd, char **exe, char ***envp, struct skiff_error *err) {
+                       int sync_fd, struct process_exec *px, struct skiff_error *err) {
+  struct capabilities_final caps;
+  uint64_t keep = seccomp && !p->no_new_privileges ? (uint64_t)1 << CAP_SYS_ADMIN : 0;
   if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
     return -1;
-  *envp = process_build_env(p, err);
-  if (!*envp)
-    return -1;
-  if (seccomp && !p->no_new_privileges && load_seccomp(seccomp, sync_fd, err) < 0)
+  px->envp = process_build_env(p, err);
+  if (!px->envp)
     return -1;
   if (capabilities_apply_bounding(p, err) < 0 || process_set_user(p, err) < 0 ||
-      capabilities_apply(p, err) < 0)
+      capabilities_apply(p, keep, &caps, err) < 0)
     return -1;
   if (process_chdir_umask(p, err) < 0 || process_apply_no_new_privs(p, err) < 0)
     return -1;
-  *exe = process_find_executable(p, err);
-  if (!*exe)
+  px->exe = process_find_executable(p, err);
+  if (!px->exe || process_close_fds(preserve_fds, err) < 0 || trampoline_prepare(&px->call, p, px->exe, err) < 0)
     return -1;
-  if (process_close_fds(preserve_fds, err) < 0)
+  if (seccomp && load_seccomp(seccomp, sync_fd, err) < 0)
     return -1;
-  if (seccomp && p->no_new_privileges && load_seccomp(seccomp, sync_fd, err) < 0)
-    return -1;
-  return 0;
+  return capabilities_finish(&caps, err);
+}
+
+void process_exec_free(struct process_exec *px) {
+  free(px->exe);
+  free(px->envp);
+  trampoline_call_free(&px->call);
 }
 
 /* A created container's init is pid 1 of its pid namespace, which ignores every signal it has no
@@ -361,8 +372,7 @@ static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct ski
 
 void init_main(const struct spawn_config *sc, int sync_fd) {
   struct skiff_error err = {0};
-  cleanup_free char *exe = NULL;
-  cleanup_free char **envp = NULL;
+  __attribute__((cleanup(process_exec_free))) struct process_exec px = {0};
   const struct oci_hooks *hooks = &sc->config->hooks;
   sigset_t none;
   sigemptyset(&none);
@@ -375,19 +385,21 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   close_inherited_fds(sc, sync_fd, late.tasks_fd);
   if (init_namespaces(sc, sync_fd, &err) < 0 || init_environment(sc, sync_fd, &late, &err) < 0 ||
       init_rootfs(sc, sync_fd, &err) < 0 || join_memory_cgroup_late(sc, &late, &err) < 0 || /* step 6a */
-      process_apply_scheduling(sc->config, &err) < 0 ||
-      init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &exe, &envp, &err) < 0)
+      process_apply_scheduling(sc->config, &err) < 0)
     goto fail;
   catch_terminating_signals();
+  if (init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &px, &err) < 0)
+    goto fail;
+  /* The seccomp filter holds from here: only steps 7 and 8, the startContainer hooks (the
+   * filter is the container's, and holds for them too, as in runc) and the exec. */
   if (sync_send(sync_fd, SYNC_CREATED, 0, &err) < 0) /* step 7 */
     goto fail;
   if (wait_for_start(sc, sync_fd, &err) < 0)
     goto fail_late;
   if (run_init_hooks(sc, &hooks->start_container, "startContainer", "created", &err) < 0)
     goto fail_late;
-  if (lsm_apply_exec_label(&sc->config->process, &err) < 0)
-    goto fail_late;
-  process_exec_env(&sc->config->process, exe, envp, &err);
+  trampoline_exec(&px.call, sc->trampoline_fd, released_fifo >= 0 ? TRAMPOLINE_REPORT_TEXT : TRAMPOLINE_REPORT_STDERR,
+                  released_fifo, px.envp, &err);
   goto fail_late;
 fail:
   sync_send_error(sync_fd, &err);

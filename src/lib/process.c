@@ -351,19 +351,6 @@ char **process_build_env(const struct oci_process *process, struct skiff_error *
   return grown;
 }
 
-int process_exec_env(const struct oci_process *process, const char *path, char *const envp[],
-                     struct skiff_error *err) {
-  execve(path, process->args.v, envp);
-  return skiff_fail_errno(err, errno, "exec %s", path);
-}
-
-int process_exec(const struct oci_process *process, const char *path, struct skiff_error *err) {
-  cleanup_free char **envp = process_build_env(process, err);
-  if (!envp)
-    return -1;
-  return process_exec_env(process, path, envp, err);
-}
-
 static enum oci_ns_type sysctl_namespace(const char *dotted) {
   static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
                                          "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
