@@ -378,22 +378,24 @@ int container_create(const struct skiff_context *ctx, const char *id, const stru
   return ret;
 }
 
-/* The init's end of the socket closes on execve: poststart hooks run after that. Meanwhile the
- * terminal is served, or a startContainer hook writing much to it would wait on us forever. */
-static void wait_for_exec(int sync_fd, struct terminal_relay *relay) {
+/* The init's end of the socket closes when the container's program runs: poststart hooks run
+ * after that. What fails before (a startContainer hook, the exec) comes as SYNC_ERROR instead.
+ * Meanwhile the terminal is served, or a startContainer hook writing much to it would wait on us
+ * forever. */
+static int wait_for_exec(int sync_fd, struct terminal_relay *relay, struct skiff_error *err) {
   for (;;) {
     struct pollfd fds[4] = {{.fd = sync_fd, .events = POLLIN}};
     int n = 1 + (relay ? terminal_relay_poll_fds(relay, fds + 1, 3) : 0);
     if (poll(fds, (nfds_t)n, -1) < 0 && errno != EINTR)
-      return;
+      return skiff_fail_errno(err, errno, "poll");
     for (int i = 1; i < n; i++)
       if (fds[i].revents)
         terminal_relay_handle(relay, &fds[i]);
     if (fds[0].revents) {
       struct sync_msg msg;
-      struct skiff_error ignored;
-      if (sync_recv(sync_fd, &msg, NULL, &ignored) < 0)
-        return; /* EOF: the init execed (or died) */
+      if (sync_recv(sync_fd, &msg, NULL, err) == 0)
+        continue;
+      return err->code == EPIPE ? 0 : -1; /* EOF: the program runs (or the init died) */
     }
   }
 }
@@ -419,8 +421,9 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
   }
   if (ret == 0)
     ret = sync_send(l.spawned.sync_fd, SYNC_START, 0, err); /* step 8 */
+  if (ret == 0)
+    ret = wait_for_exec(l.spawned.sync_fd, relaying ? &relay : NULL, err);
   if (ret == 0) {
-    wait_for_exec(l.spawned.sync_fd, relaying ? &relay : NULL);
     close(steal_fd(&l.spawned.sync_fd));
     /* runtime.md lifecycle 9: a failed poststart hook stops the container, which is destroyed */
     poststart_failed = container_run_poststart(&l.state, &poststart_err) < 0;

@@ -398,15 +398,20 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
     goto fail_late;
   if (run_init_hooks(sc, &hooks->start_container, "startContainer", "created", &err) < 0)
     goto fail_late;
-  trampoline_exec(&px.call, sc->trampoline_fd, released_fifo >= 0 ? TRAMPOLINE_REPORT_TEXT : TRAMPOLINE_REPORT_STDERR,
-                  released_fifo, px.envp, &err);
+  /* run: exec failures go back on the socket (SYNC_ERROR); create: on the fifo `start` reads */
+  if (released_fifo >= 0)
+    trampoline_exec(&px.call, sc->trampoline_fd, TRAMPOLINE_REPORT_TEXT, released_fifo, px.envp, &err);
+  else
+    trampoline_exec(&px.call, sc->trampoline_fd, TRAMPOLINE_REPORT_SYNC_MSG, sync_fd, px.envp, &err);
   goto fail_late;
 fail:
   sync_send_error(sync_fd, &err);
   _exit(1);
 fail_late:
-  /* After step 7 the parent may be gone: the container's stderr is where the error goes. */
-  if (released_fifo < 0 || write(released_fifo, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
+  /* After step 7 create's parent is gone: `start` reads the fifo. run's is still on the socket. The
+   * container's stderr is the last resort. */
+  if (released_fifo >= 0 ? write(released_fifo, err.msg, strnlen(err.msg, sizeof err.msg)) < 0
+                         : sync_send_error(sync_fd, &err) < 0)
     dprintf(STDERR_FILENO, "skiff: %s\n", err.msg);
   _exit(127);
 }

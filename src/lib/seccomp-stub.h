@@ -6,7 +6,7 @@
  *    the init keeps its report fd open across that exec and the trampoline closes it on the next.
  *    Neither gives a container anything: execveat of an fd is execve of /proc/self/fd/N, and
  *    F_SETFD only sets or clears close-on-exec.
- *  - With enosys (a default action that is not ALLOW or LOG, as runc): a system call numbered
+ *  - With enosys (a default action SCMP_ACT_ERRNO, as runc 1.1): a system call numbered
  *    above the highest one the profile names for that architecture fails with ENOSYS instead of
  *    taking the default action. A profile older than a system call cannot name it; ENOSYS is what
  *    libc expects of a kernel older than the call, and falls back (clone3 to clone, faccessat2

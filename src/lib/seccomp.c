@@ -285,7 +285,7 @@ static size_t build_stub(const struct oci_seccomp *sc, uint32_t default_action, 
   struct seccomp_stub_arch arches[SECCOMP_STUB_ARCHES_MAX];
   struct seccomp_stub_config cfg = {.native_arch = scmp->arch_native(),
                                     .arches = arches,
-                                    .enosys = default_action != SCMP_ACT_ALLOW && default_action != SCMP_ACT_LOG,
+                                    .enosys = (default_action & SECCOMP_RET_ACTION_FULL) == SCMP_ACT_ERRNO(0),
                                     .exec_fd = exec_fd};
   arches[cfg.n_arches++] = (struct seccomp_stub_arch){cfg.native_arch, highest_named(sc, cfg.native_arch)};
   for (size_t i = 0; i < sc->architectures.n && cfg.n_arches < SECCOMP_STUB_ARCHES_MAX; i++) {

@@ -36,11 +36,13 @@
  * |  7   | init -> parent  | SYNC_CREATED         | init is ready to exec and waits: on the exec fifo for  |
  * |      |                 |                      | `start` (create), or for step 8 (run). The parent      |
  * |      |                 |                      | writes state.json and the pid file.                    |
- * |  8   | parent -> init  | SYNC_START           | run only: exec now (the parent closes its end; init    |
- * |      |                 |                      | also execs when it reads EOF after SYNC_START).        |
+ * |  8   | parent -> init  | SYNC_START           | run only: exec now. The parent reads on until EOF: the |
+ * |      |                 |                      | socket closes when the container's program runs (the   |
+ * |      |                 |                      | trampoline's execve, trampoline.h).                    |
  * |  E   | init -> parent  | SYNC_ERROR           | instead of any init step: errno in value, the message  |
  * |      |                 |                      | in text. The parent prints it and cleans up; init      |
- * |      |                 |                      | exits.                                                 |
+ * |      |                 |                      | exits. After step 8 too (startContainer hook, exec),   |
+ * |      |                 |                      | from the init or the exec trampoline.                  |
  * |  T   | init -> parent  | SYNC_TERMINAL        | process.terminal: the pty master travels as an         |
  * |      |                 |                      | SCM_RIGHTS fd before step 7.                           |
  * |  S1  | init -> parent  | SYNC_SECCOMP_FD      | a filter with SCMP_ACT_NOTIFY is loaded: its listener  |

@@ -271,7 +271,7 @@ static int systemd_finish(struct cgroup *cg, const struct cg_layout *l, pid_t pi
     return skiff_error_prefix(err, "systemd unit %s", cg->unit->name);
   struct cg_target t;
   cg_target_build(&t, l, &cg->dirs, cg->leaf_v2, false);
-  if (cg_apply(&t, cg->res, err) < 0)
+  if (cg_apply(&t, cg->res, true, err) < 0)
     return -1;
   for (size_t i = 0; i < cg->dirs.n; i++) {
     const struct cg_dir *d = &cg->dirs.d[i];
@@ -299,7 +299,7 @@ int cgroup_finish(struct cgroup *cg, pid_t pid, struct skiff_error *err) {
     fresh = fresh && !cg->dirs.d[i].keep;
   struct cg_target t;
   cg_target_build(&t, l, &cg->dirs, cg->leaf_v2, fresh);
-  if (cg_apply(&t, cg->res, err) < 0)
+  if (cg_apply(&t, cg->res, true, err) < 0)
     return -1;
   for (size_t i = first_v1; i < cg->dirs.n; i++) {
     const struct cg_dir *d = &cg->dirs.d[i];
