@@ -102,7 +102,11 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
                       struct skiff_error *err) {
   char tmp[256];
   format_string(tmp, sizeof tmp, ".%s.%d", name, getpid());
-  cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  /* The directory may be world-writable (a pid file in /tmp): a name someone else put there first,
+   * a symlink above all, is refused, never followed or truncated. */
+  cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0 && errno == EEXIST)
+    return skiff_fail(err, EEXIST, "create %s: it exists already (refusing to reuse or follow it)", tmp);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "create %s", tmp);
   if (write_all(fd, data, len) < 0) {

@@ -23,7 +23,9 @@ int write_file_at(int dirfd, const char *name, const char *data, size_t len, str
  * errno set on failure. */
 int write_all(int fd, const void *data, size_t len);
 
-/* Replaces dirfd/name atomically: a temp file in the same directory, fsync-less write, rename. */
+/* Replaces dirfd/name atomically: a temp file ".<name>.<pid>" in the same directory, created with
+ * O_EXCL|O_NOFOLLOW (an existing one is refused: the directory may be world-writable), fsync-less
+ * write, rename (which replaces a symlink at name, never what it points to). */
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                       struct skiff_error *err);
 

@@ -549,3 +549,25 @@ redirect_hook() {
   [[ ! -e /escaped ]] || fail "a directory was created at the host's /"
   if grep -q -F "$outside" /proc/self/mountinfo; then fail "a mount was made on the host path"; fi
 }
+
+# ---- --pid-file in a world-writable directory -----------------------------------------------------------
+
+@test "--pid-file: a temporary name planted in a world-writable directory is refused, never followed" {
+  requires unshare
+  local dir="$BATS_TEST_TMPDIR/public" victim="$BATS_TEST_TMPDIR/victim"
+  mkdir -m 1777 "$dir"
+  echo secret >"$victim"
+  chmod 600 "$victim"
+  # The runtime's temporary names beside the pid file: skiff's ".<name>.<pid>" (pid 2 in a pid
+  # namespace of its own, below, with its own /proc), runc's ".<name>". A local user makes them
+  # symlinks to a root file.
+  ln -s "$victim" "$dir/.pid.2"
+  ln -s "$victim" "$dir/.pid"
+  set_args sleep 1000
+  capture unshare --pid --fork --mount-proc sh -c '"$@"; exit $?' sh "$SKIFF" --root "$SKIFF_ROOT" run -d --pid-file "$dir/pid" \
+    --bundle "$BUNDLE" "$ID"
+  [[ $(cat "$victim") == secret ]] || fail "the root-owned file got the pid: $(cat "$victim")"
+  [[ -L $dir/.pid.2 && -L $dir/.pid ]] || fail "a planted name was removed or replaced"
+  expect_error run "pid file" "exists already" --runc "file exists" --runc-lines 40
+  if skiff state "$ID" >/dev/null 2>&1; then skiff delete --force "$ID"; fi
+}
