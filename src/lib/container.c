@@ -120,14 +120,12 @@ static void warn_unknown_capabilities(const struct oci_process *p) {
 static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
   if (!(l->bundle = realpath(bundle ? bundle : ".", NULL)))
     return skiff_fail_errno(err, errno, "bundle %s", bundle ? bundle : ".");
-  cleanup_free char *config_path = xasprintf("%s/config.json", l->bundle);
-  if (!config_path)
-    return skiff_fail_errno(err, ENOMEM, "bundle");
-  l->config_json = read_file_at(AT_FDCWD, config_path, &l->config_len, err);
-  if (!l->config_json) {
-    skiff_fail_errno(err, err->code, "config.json");
-    return -1;
-  }
+  cleanup_close int bundle_fd = open(l->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (bundle_fd < 0)
+    return skiff_fail_errno(err, errno, "bundle %s", l->bundle);
+  l->config_json = read_file_limited(bundle_fd, "config.json", OCI_CONFIG_MAX_BYTES, &l->config_len, err);
+  if (!l->config_json)
+    return err->code == EFBIG ? -1 : skiff_fail_errno(err, err->code, "config.json");
   l->config = oci_config_parse(l->config_json, l->config_len, "config.json", err);
   if (!l->config)
     return -1;
@@ -147,6 +145,8 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   if (process_validate_sysctl(l->config, err) < 0 || process_check_host_support(l->config, err) < 0 ||
       lsm_check_host(l->config, err) < 0)
     return -1;
+  if (process_check_exec_size(&l->config->process, err) < 0)
+    return skiff_error_prefix(err, "config.json");
   if (!oci_config_namespace(l->config, OCI_NS_MOUNT))
     return skiff_fail(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
   return 0;

@@ -247,6 +247,8 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
   if (ret == 0)
     ret = check_exec(&x, err);
   if (ret == 0)
+    ret = process_check_exec_size(&x.ep.process, err);
+  if (ret == 0)
     ret = lsm_check_process(&x.ep.process, err);
   if (ret == 0 && (x.trampoline_fd = trampoline_memfd(3 + opts->preserve_fds, err)) < 0)
     ret = -1;

@@ -62,6 +62,10 @@ char *process_find_executable(const struct oci_process *process, struct skiff_er
  * free() the array only. */
 char **process_build_env(const struct oci_process *process, struct skiff_error *err);
 
+/* Before anything is created: process.args and process.env (de-duplicated) fit in one execve,
+ * for the RLIMIT_STACK the process will have; else E2BIG naming process.env and the sizes. */
+int process_check_exec_size(const struct oci_process *process, struct skiff_error *err);
+
 /* Before anything is created: every linux.sysctl key must belong to a namespace the container
  * has (ipc: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; uts: kernel.hostname,
  * kernel.domainname; network: net.*), so that writing it cannot change the host. */
