@@ -78,7 +78,7 @@ static int open_init_namespaces(struct exec_run *x, struct skiff_error *err) {
 
 __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
   struct skiff_error err = {0};
-  __attribute__((cleanup(process_exec_free))) struct process_exec px = {0};
+  __attribute__((cleanup(process_exec_free))) struct process_exec px = {.join_fd = -1};
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);

@@ -10,6 +10,7 @@ __attribute__((noreturn)) void init_main(const struct spawn_config *sc, int sync
 
 /* What init_process_setup() leaves for the exec of the container's program. */
 struct process_exec {
+  int join_fd; /* in: a v1 memory cgroup's "tasks" the trampoline joins (init.c, step 6a), or -1 */
   char *exe;   /* the path found for process.args[0] */
   char **envp; /* process_build_env() */
   struct trampoline_call call;

@@ -71,7 +71,7 @@ int lsm_check_host(const struct oci_config *c, struct skiff_error *err) {
 /* ---- the process's label ------------------------------------------------- */
 
 /* The attr file opened for the trampoline to write (lsm.h says why not now). proc_open: beneath a
- * verified procfs, through no mount; not close-on-exec, since it must reach the trampoline. */
+ * verified procfs, through no mount. */
 static int open_attr(const char *path, const char *what, const char *data, struct lsm_exec_label *label,
                      struct skiff_error *err) {
   int fd = proc_open(path, O_WRONLY, 0, err);
@@ -82,8 +82,6 @@ static int open_attr(const char *path, const char *what, const char *data, struc
   label->data = strdup(data);
   if (!label->what || !label->data)
     return skiff_fail_errno(err, ENOMEM, "%s", what);
-  if (fcntl(fd, F_SETFD, 0) < 0)
-    return skiff_fail_errno(err, errno, "%s: open /proc/%s", what, path);
   return 0;
 }
 

@@ -25,8 +25,8 @@ int lsm_check_host(const struct oci_config *config, struct skiff_error *err);
 /* The same for a process alone (exec --apparmor, --process-label, --process FILE). */
 int lsm_check_process(const struct oci_process *process, struct skiff_error *err);
 
-/* An exec-time label request for the exec trampoline: data goes to fd (not close-on-exec), what
- * names the write in an error message. */
+/* An exec-time label request for the exec trampoline: data goes to fd, what names the write in an
+ * error message. */
 struct lsm_exec_label {
   int fd;
   char *what, *data;

@@ -49,24 +49,39 @@ int trampoline_memfd(int min_fd, struct skiff_error *err) {
   return fd_move_above(steal_fd(&fd), min_fd, err);
 }
 
+/* The descriptor reaches the trampoline (not close-on-exec), which closes it after its write. */
+static int keep_for_trampoline(int fd, char text[16], struct skiff_error *err) {
+  if (fcntl(fd, F_SETFD, 0) < 0)
+    return skiff_fail_errno(err, errno, "exec trampoline: fd %d", fd);
+  format_string(text, 16, "%d", fd);
+  return 0;
+}
+
 int trampoline_prepare(struct trampoline_call *call, const struct oci_process *process, const char *path,
-                       struct skiff_error *err) {
+                       int join_fd, struct skiff_error *err) {
   memset(call, 0, sizeof *call);
+  call->join_fd = join_fd;
   if (lsm_open_exec_labels(process, call->labels, &call->n_labels, err) < 0)
     return -1;
-  size_t n = 0, max = 2 + 3 * call->n_labels + 2 + process->args.n + 1;
+  size_t n = 0, max = 2 + 3 * (call->n_labels + 1) + 2 + process->args.n + 1;
   char **argv = calloc(max, sizeof *argv);
   if (!argv)
     return skiff_fail_errno(err, ENOMEM, "exec trampoline");
   call->argv = argv;
   argv[n++] = TRAMPOLINE_MARKER;
   argv[n++] = call->report;
+  if (join_fd >= 0) {
+    if (keep_for_trampoline(join_fd, call->join_fd_text, err) < 0)
+      return -1;
+    argv[n++] = call->join_fd_text;
+    argv[n++] = "memory cgroup: move into the container's";
+    argv[n++] = "0";
+  }
   for (size_t i = 0; i < call->n_labels; i++) {
     struct lsm_exec_label *l = &call->labels[i];
-    argv[n] = xasprintf("%d", l->fd);
-    if (!argv[n])
-      return skiff_fail_errno(err, ENOMEM, "exec trampoline");
-    n++;
+    if (keep_for_trampoline(l->fd, call->label_fd_text[i], err) < 0)
+      return -1;
+    argv[n++] = call->label_fd_text[i];
     argv[n++] = l->what;
     argv[n++] = l->data;
   }
@@ -91,11 +106,11 @@ int trampoline_exec(struct trampoline_call *call, int memfd, enum trampoline_rep
 }
 
 void trampoline_call_free(struct trampoline_call *call) {
-  if (call->argv)
-    for (size_t i = 0; i < call->n_labels; i++)
-      free(call->argv[2 + 3 * i]);
   free(call->argv);
   lsm_exec_labels_free(call->labels);
+  if (call->join_fd >= 0)
+    close(call->join_fd);
   call->argv = NULL;
   call->n_labels = 0;
+  call->join_fd = -1;
 }

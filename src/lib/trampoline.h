@@ -33,14 +33,18 @@ int trampoline_memfd(int min_fd, struct skiff_error *err);
 struct trampoline_call {
   char **argv; /* src/trampoline/protocol.h's command line; the strings are the process's and ours */
   char report[16];
+  int join_fd; /* a v1 memory cgroup's "tasks", or -1 */
+  char join_fd_text[16];
   struct lsm_exec_label labels[LSM_EXEC_LABELS_MAX];
+  char label_fd_text[LSM_EXEC_LABELS_MAX][16];
   size_t n_labels;
 };
 
 /* Builds the command line that executes path (found for the process) with the process's argv.
- * Opens the LSM exec label files the process asks for. */
+ * join_fd (or -1): a v1 memory cgroup's "tasks" file the trampoline writes "0" into first (init.c,
+ * step 6a); the call owns it. Opens the LSM exec label files the process asks for. */
 int trampoline_prepare(struct trampoline_call *call, const struct oci_process *process, const char *path,
-                       struct skiff_error *err);
+                       int join_fd, struct skiff_error *err);
 
 /* How the trampoline reports an execve failure (protocol.h): */
 enum trampoline_report {

@@ -440,6 +440,33 @@ old_profile() {
   [[ $output != *"the process ran"* ]] || fail "the process ran"
 }
 
+@test "after the filter the runtime makes only the calls that cannot move (init and exec, noNewPrivileges or not)" {
+  # Allowed: what the static test program makes (strace), the init's steps 7 and 8 (sendmsg,
+  # recvmsg; the exec fifo: openat, write), and capset for the capabilities kept to load the
+  # filter without noNewPrivileges. The trampoline's execveat and fcntl are the stub's.
+  cp "$(helper_program syscall-errno)" "$ROOTFS/bin/syscall-errno"
+  set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"action": "SCMP_ACT_ALLOW", "names": [
+    "arch_prctl", "brk", "execve", "exit_group", "getpid", "getrandom", "mprotect", "newfstatat", "prlimit64",
+    "readlink", "rseq", "set_robust_list", "set_tid_address", "write",
+    "sendmsg", "recvmsg", "openat", "capset"]}]}'
+  [[ $(uname -m) == x86_64 ]] || skip "the program's system calls were listed on x86_64"
+  runc_lacks "a runtime that does all of its own work before the filter"
+  local nnp id
+  for nnp in true false; do
+    update_config '.process.noNewPrivileges = $n | .process.args = ["syscall-errno", "getpid"]' --argjson n "$nnp"
+    run_container
+    [[ $status -eq 0 && $output == "getpid ok" ]] || fail "run, noNewPrivileges $nnp: $status $output $stderr"
+    id=$(new_id)
+    create_container "$id"
+    run --separate-stderr skiff exec "$id" syscall-errno getpid
+    [[ $status -eq 0 && $output == "getpid ok" ]] || fail "exec, noNewPrivileges $nnp: $status $output $stderr"
+    skiff start "$id"
+    wait_for_status "$id" stopped
+    [[ $(cat "$BATS_TEST_TMPDIR/$id.out") == "getpid ok" ]] || fail "start, noNewPrivileges $nnp: $(cat "$BATS_TEST_TMPDIR/$id.out" "$BATS_TEST_TMPDIR/$id.err")"
+    skiff delete "$id"
+  done
+}
+
 @test "system calls newer than the profile fail with ENOSYS, the ones it leaves out with its errno" {
   old_profile
   cp "$(helper_program syscall-errno)" "$ROOTFS/bin/syscall-errno"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
 
@@ -256,6 +257,22 @@ bool cgroup_memory_join_deferrable(const struct cgroup *cg) {
   struct skiff_error ignored;
   const struct cg_layout *l = cg_layout_get(&ignored);
   return l && !cg->unit && !cg->finished && l->v1_of[CG_MEMORY] >= 0;
+}
+
+int cgroup_memory_origin_open(struct skiff_error *err) {
+  const struct cg_layout *l = cg_layout_get(err);
+  if (!l || cg_layout_load_own(err) < 0)
+    return -1;
+  if (l->v1_of[CG_MEMORY] < 0)
+    return skiff_fail(err, ENOENT, "no v1 memory hierarchy");
+  const struct cg_hierarchy *h = &l->h[l->v1_of[CG_MEMORY]];
+  cleanup_free char *path = xasprintf("%s/%s%stasks", h->mount, h->own, *h->own ? "/" : "");
+  if (!path)
+    return skiff_fail_errno(err, ENOMEM, "memory cgroup");
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "open %s", path);
+  return fd;
 }
 
 /* systemd: the unit, started with the init in it, gives the cgroup in the hierarchies systemd
