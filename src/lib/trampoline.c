@@ -49,7 +49,8 @@ int trampoline_memfd(int min_fd, struct skiff_error *err) {
   return fd_move_above(steal_fd(&fd), min_fd, err);
 }
 
-/* The descriptor reaches the trampoline (not close-on-exec), which closes it after its write. */
+/* The descriptor reaches the trampoline (not close-on-exec), which makes it close-on-exec after
+ * its write. */
 static int keep_for_trampoline(int fd, char text[16], struct skiff_error *err) {
   if (fcntl(fd, F_SETFD, 0) < 0)
     return skiff_fail_errno(err, errno, "exec trampoline: fd %d", fd);

@@ -8,7 +8,7 @@
  *               "m<fd>"  a struct sync_msg SYNC_ERROR to fd (exec: its sync socket, step X2)
  *             fd is made close-on-exec first, so that it closes when the program runs.
  *   then, zero or more times, three arguments "<fd>" "<what>" "<bytes>": bytes are written to
- *             fd, which is then closed: "0" into a v1 memory cgroup's "tasks" (the init joins it
+ *             fd, which is then made close-on-exec: "0" into a v1 memory cgroup's "tasks" (the init joins it
  *             only now: src/lib/init.c, step 6a), an LSM's exec label into
  *             /proc/thread-self/attr/...exec; what names the write in an error message
  *   "--"

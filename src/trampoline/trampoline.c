@@ -5,8 +5,9 @@
  * that the image could supply, no write access to anything), never the host's skiff binary.
  *
  * It makes a handful of system calls, all after the container's seccomp filter is loaded:
- * fcntl(F_SETFD) on the report fd (the filter's stub allows it, src/lib/seccomp-stub.c), an
- * optional write+close of an LSM exec label, execve, and on failure write and exit_group.
+ * fcntl(F_SETFD) on the fds it was given (the filter's stub allows it, src/lib/seccomp-stub.c),
+ * a write of "0" into a memory cgroup's tasks file and of an LSM exec label where there are
+ * some, execve, and on failure write and exit_group.
  * Its command line: src/trampoline/protocol.h. Built without libc (nolibc.h), embedded in skiff
  * by make as bytes (trampoline-image.c). */
 #include "trampoline/nolibc.h"
@@ -123,7 +124,10 @@ int nolibc_main(int argc, char **argv, char **envp) {
     rc = nolibc_write_all((int)fd, argv[i + 2], nolibc_strlen(argv[i + 2]));
     if (fd < 0 || NOLIBC_FAILED(rc))
       return fail(&r, argv[i + 1], "", fd < 0 ? -EBADF : rc);
-    nolibc_syscall(__NR_close, fd, 0, 0, 0, 0);
+    /* closed by the execve: fcntl(F_SETFD) is what the seccomp stub lets through in any profile */
+    rc = nolibc_syscall(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0);
+    if (NOLIBC_FAILED(rc))
+      return fail(&r, argv[i + 1], ": close-on-exec", rc);
   }
   if (i + 1 >= argc || !nolibc_streq(argv[i], "--"))
     return fail(&r, "trampoline: ", "malformed command line", -EINVAL);
