@@ -294,7 +294,8 @@ PTRACE_CAPS='.process.capabilities.bounding += ["CAP_SYS_PTRACE"] | .process.cap
   # what /proc/self/exe of the process that executes the container's program leads to
   printf '#!/proc/self/exe\n' >"$ROOTFS/pwn"
   chmod 755 "$ROOTFS/pwn"
-  run_container /pwn
+  set_args /pwn
+  capture skiff run --bundle "$BUNDLE" "$ID"
   [[ $status -eq 127 && $stderr == *"skiff's exec trampoline, not a command"* ]] ||
     fail "the script did not meet the trampoline: status $status, $stderr"
 }
