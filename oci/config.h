@@ -379,6 +379,11 @@ struct oci_config {
   struct oci_linux linux_;
 };
 
+/* The largest config.json (or --process, --resources file) skiff reads: 16 MiB. A config runc
+ * runs is far below (execve takes 2 MiB of args and env in all; a large seccomp profile is 100 KiB);
+ * a larger one is refused before it is read, and nothing it says is made. */
+#define OCI_CONFIG_MAX_BYTES ((size_t)16 << 20)
+
 /* Parses a config.json document held in memory. On failure returns NULL and fills err with
  * "<source>: <json.path>: <what is wrong>", or for malformed JSON "<source>: line L column C:
  * <yajl's message>". source is the name used in messages (e.g. "config.json"). */

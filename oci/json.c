@@ -12,6 +12,9 @@
 
 /* ---- building the document -------------------------------------------------------------- */
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 struct frame {
   uint32_t node; /* the open container */
   uint32_t last; /* its last child so far */
@@ -26,6 +29,7 @@ struct builder {
   size_t depth, cap_stack;
   uint32_t pending_key;
   bool oom;
+  const char *limit; /* why a callback stopped the parse: a limit of json.h */
 };
 
 static bool grow(void **p, size_t *cap, size_t need, size_t elem) {
@@ -56,6 +60,10 @@ static int text_add(struct builder *b, const unsigned char *s, size_t len, uint3
 }
 
 static struct json_node *node_add(struct builder *b, enum json_type type) {
+  if (b->n_nodes >= JSON_VALUES_MAX) {
+    b->limit = "more than " STRINGIFY(JSON_VALUES_MAX) " values in the document";
+    return NULL;
+  }
   if (!grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1, sizeof *b->nodes)) {
     b->oom = true;
     return NULL;
@@ -109,6 +117,10 @@ static int on_string(void *ctx, const unsigned char *s, size_t len) {
 }
 
 static int on_open(struct builder *b, enum json_type type) {
+  if (b->depth >= JSON_DEPTH_MAX) {
+    b->limit = "nested deeper than " STRINGIFY(JSON_DEPTH_MAX) " levels";
+    return 0;
+  }
   if (!grow((void **)&b->stack, &b->cap_stack, b->depth + 1, sizeof *b->stack)) {
     b->oom = true;
     return 0;
@@ -153,7 +165,7 @@ static const yajl_callbacks callbacks = {
 /* yajl reports a byte offset and a message that may end in a newline; people want a line and
  * a column on one line. */
 static int fail_syntax(yajl_handle h, const char *json, size_t len, size_t offset, const char *source,
-                       struct skiff_error *err) {
+                       const char *why, struct skiff_error *err) {
   unsigned long line = 1;
   size_t line_start = 0;
   if (offset > len)
@@ -164,9 +176,9 @@ static int fail_syntax(yajl_handle h, const char *json, size_t len, size_t offse
       line_start = i + 1;
     }
   }
-  unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)json, len);
+  unsigned char *msg = why ? NULL : yajl_get_error(h, 0, (const unsigned char *)json, len);
   char text[256];
-  format_string(text, sizeof text, "%s", msg ? (const char *)msg : "malformed JSON");
+  format_string(text, sizeof text, "%s", why ? why : msg ? (const char *)msg : "malformed JSON");
   if (msg)
     yajl_free_error(h, msg);
   for (char *p = text; *p; p++)
@@ -211,7 +223,7 @@ int json_doc_parse(struct json_doc *doc, const char *json, size_t len, const cha
     if (b.oom)
       ret = skiff_fail(err, ENOMEM, "%s: out of memory", source);
     else
-      ret = fail_syntax(h, json, len, offset, source, err);
+      ret = fail_syntax(h, json, len, offset, source, b.limit, err);
   } else if (b.n_nodes == 0) {
     ret = skiff_fail(err, 0, "%s: line 1 column 1: empty document", source);
   }
@@ -475,45 +487,68 @@ int json_node_strv(struct json_ctx *c, uint32_t node, struct oci_strv *out) {
   return 0;
 }
 
+struct kv_member {
+  const char *key;
+  uint32_t node;
+  size_t pos;
+};
+
+static int compare_members(const void *a, const void *b) {
+  const struct kv_member *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  return c ? c : x->pos < y->pos ? -1 : 1;
+}
+
+/* A repeated key keeps its first place and its last value, as a Go map would; sorted, so that an
+ * object of a million annotations costs n log n, not n squared. */
 int json_node_kv(struct json_ctx *c, uint32_t node, struct oci_kv **out, size_t *n_out) {
   if (json_node(c, node)->type != JSON_OBJECT)
     return json_fail_type(c, node, "an object");
-  size_t n = json_count(c, node);
+  size_t n = json_count(c, node), i = 0;
   if (n == 0)
     return 0;
+  for (uint32_t m = json_first(c, node); m; m = json_next(c, m))
+    if (json_node(c, m)->type != JSON_STRING) {
+      size_t mark = json_path_map_key(c, json_key(c, m));
+      json_fail_type(c, m, "a string");
+      json_path_pop(c, mark);
+      return -1;
+    }
+  struct kv_member *members = malloc(n * sizeof *members);
+  uint32_t *last_at_first = calloc(n, sizeof *last_at_first);
   struct oci_kv *kv = calloc(n, sizeof *kv);
-  if (!kv)
+  if (!members || !last_at_first || !kv) {
+    free(members);
+    free(last_at_first);
+    free(kv);
     return json_oom(c);
+  }
+  for (uint32_t m = json_first(c, node); m; m = json_next(c, m), i++)
+    members[i] = (struct kv_member){json_key(c, m), m, i};
+  qsort(members, n, sizeof *members, compare_members);
+  for (size_t g = 0; g < n;) {
+    size_t e = g;
+    while (e + 1 < n && strcmp(members[e + 1].key, members[g].key) == 0)
+      e++;
+    last_at_first[members[g].pos] = members[e].node;
+    g = e + 1;
+  }
+  free(members);
   *out = kv;
   *n_out = 0;
-  for (uint32_t m = json_first(c, node); m; m = json_next(c, m)) {
-    const char *key = json_key(c, m);
-    size_t mark = json_path_map_key(c, key);
-    int r = -1;
-    if (json_node(c, m)->type != JSON_STRING) {
-      json_fail_type(c, m, "a string");
-      goto done;
-    }
-    /* A repeated key keeps its first place and its last value, as a Go map would. */
-    size_t slot = *n_out;
-    for (size_t i = 0; i < *n_out; i++)
-      if (strcmp(kv[i].key, key) == 0)
-        slot = i;
-    if (slot == *n_out) {
-      kv[slot].key = strdup(key);
-      if (!kv[slot].key) {
-        json_oom(c);
-        goto done;
-      }
-      (*n_out)++;
-    }
-    r = json_node_string(c, m, &kv[slot].value);
-  done:
+  int r = 0;
+  for (i = 0; i < n && r == 0; i++) {
+    uint32_t m = last_at_first[i];
+    if (!m)
+      continue;
+    struct oci_kv *slot = &kv[(*n_out)++];
+    size_t mark = json_path_map_key(c, json_key(c, m));
+    slot->key = strdup(json_key(c, m));
+    r = slot->key ? json_node_string(c, m, &slot->value) : json_oom(c);
     json_path_pop(c, mark);
-    if (r < 0)
-      return -1;
   }
-  return 0;
+  free(last_at_first);
+  return r < 0 ? -1 : 0;
 }
 
 /* ---- member getters --------------------------------------------------------------------- */

@@ -32,7 +32,14 @@ struct json_doc {
   char *text;
 };
 
-/* Parses len bytes of JSON. Malformed input fails with "<source>: line L column C: <why>". */
+/* What a document may hold: nothing the OCI spec describes comes near, and a hostile one (50 MB of
+ * "[") fails early, in memory bounded by a small multiple of its size. The depth is Go's
+ * encoding/json limit, so runc refuses deeper documents too. */
+#define JSON_DEPTH_MAX 10000
+#define JSON_VALUES_MAX 2000000
+
+/* Parses len bytes of JSON. Malformed input fails with "<source>: line L column C: <why>", as
+ * does one nested deeper than JSON_DEPTH_MAX or holding more than JSON_VALUES_MAX values. */
 int json_doc_parse(struct json_doc *doc, const char *json, size_t len, const char *source,
                    struct skiff_error *err);
 void json_doc_free(struct json_doc *doc);

@@ -63,6 +63,8 @@ char *oci_state_to_json(const struct oci_state *s, const char *status, bool inte
     json_write_kbool(&w, "systemdCgroup", s->systemd_cgroup);
     json_write_kbool(&w, "rootless", s->rootless);
     json_write_kbool(&w, "newPidNs", s->new_pid_ns);
+    if (s->exec_ptrace)
+      json_write_kbool(&w, "execPtrace", true);
     write_hooks(&w, "poststart", &s->poststart);
     write_hooks(&w, "poststop", &s->poststop);
   }
@@ -113,6 +115,7 @@ static int parse_state(struct json_ctx *c, struct oci_state *s) {
       json_get_bool(c, top, "systemdCgroup", &s->systemd_cgroup, JSON_OPTIONAL) < 0 ||
       json_get_bool(c, top, "rootless", &s->rootless, JSON_OPTIONAL) < 0 ||
       json_get_bool(c, top, "newPidNs", &s->new_pid_ns, JSON_OPTIONAL) < 0 ||
+      json_get_bool(c, top, "execPtrace", &s->exec_ptrace, JSON_OPTIONAL) < 0 ||
       oci_parse_hook_list(c, top, "poststart", &s->poststart) < 0 ||
       oci_parse_hook_list(c, top, "poststop", &s->poststop) < 0)
     return -1;

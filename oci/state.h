@@ -21,6 +21,7 @@ struct oci_state {
   bool systemd_cgroup;
   bool rootless;
   bool new_pid_ns; /* false: the container shares a pid namespace, kill --all must walk the cgroup */
+  bool exec_ptrace; /* an exec has given a process CAP_SYS_PTRACE (sealed-exe.h: later execs' choice) */
   struct oci_hook_list poststop; /* run by delete */
   struct oci_hook_list poststart; /* run by start */
 };

@@ -129,7 +129,7 @@ static int read_resources(const char *path, struct oci_resources **out) {
   struct skiff_error err = {0};
   size_t len;
   *out = NULL;
-  char *json = read_file_at(AT_FDCWD, strcmp(path, "-") ? path : "/dev/stdin", &len, &err);
+  char *json = read_file_limited(AT_FDCWD, strcmp(path, "-") ? path : "/dev/stdin", OCI_CONFIG_MAX_BYTES, &len, &err);
   if (!json)
     return cli_fail("update", "--resources %s: %s", path, err.msg);
   *out = oci_resources_parse(json, len, strcmp(path, "-") ? path : "stdin", &err);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* The kernel's capability ABI (v3) carries 64 bits, so a uint64_t holds any set. */
 typedef uint64_t cap_mask_t;
@@ -87,7 +89,20 @@ static int explain_capset_eperm(cap_mask_t prm, cap_mask_t inh, cap_value_t coun
   return 0;
 }
 
-int capabilities_apply(const struct oci_process *process, struct skiff_error *err) {
+/* The three sets as capset(2) takes them, for capabilities_finish(). */
+static void final_sets(struct capabilities_final *f, cap_mask_t eff, cap_mask_t prm, cap_mask_t inh) {
+  memset(f, 0, sizeof *f);
+  f->pending = true;
+  f->header.version = _LINUX_CAPABILITY_VERSION_3;
+  for (int i = 0; i < 2; i++) {
+    f->data[i].effective = (uint32_t)(eff >> (32 * i));
+    f->data[i].permitted = (uint32_t)(prm >> (32 * i));
+    f->data[i].inheritable = (uint32_t)(inh >> (32 * i));
+  }
+}
+
+int capabilities_apply(const struct oci_process *process, uint64_t keep, struct capabilities_final *later,
+                       struct skiff_error *err) {
   cap_value_t count = kernel_cap_count();
   const struct oci_capabilities *c = &process->capabilities;
   cap_mask_t eff = config_mask(process, c->has_effective, &c->effective, count);
@@ -101,6 +116,12 @@ int capabilities_apply(const struct oci_process *process, struct skiff_error *er
     return skiff_fail(err, EPERM, "process.capabilities.effective: %s is not in the permitted set",
                       cap_display_name(__builtin_ctzll(eff & ~prm), name));
 
+  later->pending = false;
+  if (keep & ~eff) { /* kept now, dropped by capabilities_finish() */
+    final_sets(later, eff, prm, inh);
+    eff |= keep;
+    prm |= keep;
+  }
   cap_t caps = cap_init();
   if (!caps)
     return skiff_fail_errno(err, errno, "process.capabilities: cap_init");
@@ -139,5 +160,15 @@ int capabilities_apply(const struct oci_process *process, struct skiff_error *er
 
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return skiff_fail_errno(err, errno, "prctl(PR_SET_KEEPCAPS, 0)");
+  return 0;
+}
+
+/* One system call: it runs after the seccomp filter is loaded. The ambient capabilities raised
+ * before are both permitted and inheritable in these sets too, so they stay. */
+int capabilities_finish(const struct capabilities_final *later, struct skiff_error *err) {
+  if (!later->pending)
+    return 0;
+  if (syscall(SYS_capset, &later->header, later->data) < 0)
+    return skiff_fail_errno(err, errno, "process.capabilities: drop the capabilities kept for seccomp");
   return 0;
 }

@@ -218,7 +218,7 @@ int container_list(const struct skiff_context *ctx, struct container_summary **o
   size_t cap = 0;
   struct dirent *e;
   while ((e = readdir(d))) {
-    if (e->d_name[0] == '.')
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) /* ".x" is a valid id (runc lists it too) */
       continue;
     struct loaded_container lc;
     struct skiff_error ignored;

@@ -33,6 +33,7 @@
 #include "lib/state.h"
 #include "lib/sync.h"
 #include "lib/terminal.h"
+#include "lib/trampoline.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/names.h"
@@ -62,6 +63,7 @@ static void launch_init(struct launch *l, const struct skiff_context *ctx, const
   l->id = id;
   l->dirfd = -1;
   l->sc.exec_fifo_fd = -1;
+  l->sc.trampoline_fd = -1;
   l->spawned.pid = -1;
   l->spawned.sync_fd = -1;
   l->spawned.terminal_master = -1;
@@ -82,6 +84,8 @@ static void launch_finish(struct launch *l, bool teardown) {
     close(l->spawned.terminal_master);
   if (l->sc.exec_fifo_fd >= 0)
     close(l->sc.exec_fifo_fd);
+  if (l->sc.trampoline_fd >= 0)
+    close(l->sc.trampoline_fd);
   ns_close_paths(l->sc.ns_fds);
   if (l->config)
     mounts_close_sources(l->sc.mount_fds, l->config->n_mounts);
@@ -131,14 +135,12 @@ static void warn_unknown_capabilities(const struct oci_process *p) {
 static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
   if (!(l->bundle = realpath(bundle ? bundle : ".", NULL)))
     return skiff_fail_errno(err, errno, "bundle %s", bundle ? bundle : ".");
-  cleanup_free char *config_path = xasprintf("%s/config.json", l->bundle);
-  if (!config_path)
-    return skiff_fail_errno(err, ENOMEM, "bundle");
-  l->config_json = read_file_at(AT_FDCWD, config_path, &l->config_len, err);
-  if (!l->config_json) {
-    skiff_fail_errno(err, err->code, "config.json");
-    return -1;
-  }
+  cleanup_close int bundle_fd = open(l->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (bundle_fd < 0)
+    return skiff_fail_errno(err, errno, "bundle %s", l->bundle);
+  l->config_json = read_file_limited(bundle_fd, "config.json", OCI_CONFIG_MAX_BYTES, &l->config_len, err);
+  if (!l->config_json)
+    return err->code == EFBIG ? -1 : skiff_fail_errno(err, err->code, "config.json");
   l->config = oci_config_parse(l->config_json, l->config_len, "config.json", err);
   if (!l->config)
     return -1;
@@ -165,6 +167,8 @@ static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_err
   if (process_validate_sysctl(l->config, err) < 0 || process_check_host_support(l->config, err) < 0 ||
       lsm_check_host(l->config, err) < 0)
     return -1;
+  if (process_check_exec_size(&l->config->process, err) < 0)
+    return skiff_error_prefix(err, "config.json");
   if (!oci_config_namespace(l->config, OCI_NS_MOUNT) && rootfs_check_shared_mount_ns(l->config, err) < 0)
     return -1;
   /* without root on the host, only the capabilities of a user namespace of its own make a container */
@@ -334,7 +338,7 @@ static int launch_container(struct launch *l, const struct create_options *opts,
       fds_check_open(3, activation_fds() + opts->preserve_fds, "--preserve-fds", err) < 0 ||
       resolve_bundle(l, opts->bundle, err) < 0)
     return -1;
-  if (sealed_exe_needed(l->config, &l->config->process) && !sealed_exe_running()) {
+  if (sealed_exe_needed(l->config, NULL, false) && !sealed_exe_running()) {
     if (l->fg)
       foreground_end(l->fg);
     return sealed_exe_restart(l->ctx->argv, err);
@@ -343,7 +347,11 @@ static int launch_container(struct launch *l, const struct create_options *opts,
     return -1;
   if (mounts_open_sources(l->config, l->bundle, l->sc.ns_fds[OCI_NS_USER], &l->sc.mount_fds, err) < 0)
     return -1;
-  if (seccomp_prepare(l->config, &l->seccomp, err) < 0)
+  /* the trampoline's fd number is in the filter (its execveat is allowed), above the container's fds */
+  l->sc.trampoline_fd = trampoline_memfd(3 + activation_fds() + opts->preserve_fds, err);
+  if (l->sc.trampoline_fd < 0)
+    return -1;
+  if (seccomp_prepare(l->config, l->sc.trampoline_fd, &l->seccomp, err) < 0)
     return skiff_error_prefix(err, "config.json");
   l->dirfd = state_dir_create(l->ctx->root, l->id, err);
   if (l->dirfd < 0)
@@ -399,22 +407,24 @@ int container_create(const struct skiff_context *ctx, const char *id, const stru
   return ret;
 }
 
-/* The init's end of the socket closes on execve: poststart hooks run after that. Meanwhile the
- * terminal is served, or a startContainer hook writing much to it would wait on us forever. */
-static void wait_for_exec(int sync_fd, struct terminal_relay *relay) {
+/* The init's end of the socket closes when the container's program runs: poststart hooks run
+ * after that. What fails before (a startContainer hook, the exec) comes as SYNC_ERROR instead.
+ * Meanwhile the terminal is served, or a startContainer hook writing much to it would wait on us
+ * forever. */
+static int wait_for_exec(int sync_fd, struct terminal_relay *relay, struct skiff_error *err) {
   for (;;) {
     struct pollfd fds[4] = {{.fd = sync_fd, .events = POLLIN}};
     int n = 1 + (relay ? terminal_relay_poll_fds(relay, fds + 1, 3) : 0);
     if (poll(fds, (nfds_t)n, -1) < 0 && errno != EINTR)
-      return;
+      return skiff_fail_errno(err, errno, "poll");
     for (int i = 1; i < n; i++)
       if (fds[i].revents)
         terminal_relay_handle(relay, &fds[i]);
     if (fds[0].revents) {
       struct sync_msg msg;
-      struct skiff_error ignored;
-      if (sync_recv(sync_fd, &msg, NULL, &ignored) < 0)
-        return; /* EOF: the init execed (or died) */
+      if (sync_recv(sync_fd, &msg, NULL, err) == 0)
+        continue;
+      return err->code == EPIPE ? 0 : -1; /* EOF: the program runs (or the init died) */
     }
   }
 }
@@ -440,8 +450,9 @@ int container_run(const struct skiff_context *ctx, const char *id, const struct 
   }
   if (ret == 0)
     ret = sync_send(l.spawned.sync_fd, SYNC_START, 0, err); /* step 8 */
+  if (ret == 0)
+    ret = wait_for_exec(l.spawned.sync_fd, relaying ? &relay : NULL, err);
   if (ret == 0) {
-    wait_for_exec(l.spawned.sync_fd, relaying ? &relay : NULL);
     close(steal_fd(&l.spawned.sync_fd));
     /* runtime.md lifecycle 9: a failed poststart hook stops the container, which is destroyed */
     poststart_failed = container_run_poststart(&l.state, &poststart_err) < 0;

@@ -133,7 +133,7 @@ int exec_process_build(struct exec_process *ep, int state_dirfd, const struct ex
   if (!ep->config)
     return -1;
   if (o->process_file) {
-    cleanup_free char *pjson = read_file_at(AT_FDCWD, o->process_file, &len, err);
+    cleanup_free char *pjson = read_file_limited(AT_FDCWD, o->process_file, OCI_CONFIG_MAX_BYTES, &len, err);
     if (!pjson)
       return skiff_fail_errno(err, err->code, "process %s", o->process_file);
     ep->parsed = oci_process_parse(pjson, len, "process.json", err);

@@ -6,7 +6,7 @@
  *   X1 exec, no message: its first act, it moves itself into the container's cgroup
  *                                     (cgroup_place_self, as step 1 of the init)
  *   XT exec -> parent  SYNC_TERMINAL  -t: the pty master, made in the container's devpts
- *   X2 exec -> parent  EOF at execve, or SYNC_ERROR */
+ *   X2 exec -> parent  EOF at execve, or SYNC_ERROR (from the exec trampoline when its execve fails) */
 #include "lib/exec-internal.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,6 +36,7 @@
 #include "lib/state.h"
 #include "lib/sync.h"
 #include "lib/terminal.h"
+#include "lib/trampoline.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
@@ -55,6 +57,7 @@ struct exec_run {
   struct cgroup_placement placement; /* the container's cgroup (or --cgroup's sub-cgroup) */
   struct seccomp_program *seccomp;
   int root_fd; /* a container without a mount namespace: its init's root, to chroot into; else -1 */
+  int trampoline_fd;
 };
 
 /* The init's namespaces, for each type the container's config has (new or joined). Opened
@@ -83,18 +86,18 @@ static int open_init_namespaces(struct exec_run *x, struct skiff_error *err) {
 
 __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
   struct skiff_error err = {0};
-  cleanup_free char *exe = NULL;
-  cleanup_free char **envp = NULL;
+  __attribute__((cleanup(process_exec_free))) struct process_exec px = {.join_fd = -1};
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (cgroup_place_self(&x->placement, &err) < 0) /* X1 */
     goto fail;
-  int keep[OCI_NS_COUNT + 2], n = 0;
+  int keep[OCI_NS_COUNT + 3], n = 0;
   keep[n++] = fd;
   if (x->root_fd >= 0)
     keep[n++] = x->root_fd;
+  keep[n++] = x->trampoline_fd;
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (x->ns_fds[t] >= 0)
       keep[n++] = x->ns_fds[t];
@@ -114,11 +117,10 @@ __attribute__((noreturn)) static void exec_child(struct exec_run *x, int fd) {
   }
   if (process_apply_sched(&x->ep.process, &err) < 0 || process_enter_cwd(&x->ep.process, &err) < 0)
     goto fail;
-  if (init_process_setup(&x->ep.process, x->opts->preserve_fds, x->seccomp, fd, &exe, &envp, &err) < 0)
+  if (init_process_setup(&x->ep.process, x->opts->preserve_fds, x->seccomp, fd, &px, &err) < 0)
     goto fail;
-  if (lsm_apply_exec_label(&x->ep.process, &err) < 0)
-    goto fail;
-  process_exec_env(&x->ep.process, exe, envp, &err); /* X2: EOF on success */
+  /* X2: EOF once the trampoline has executed the program, or its SYNC_ERROR */
+  trampoline_exec(&px.call, x->trampoline_fd, TRAMPOLINE_REPORT_SYNC_MSG, fd, px.envp, &err);
 fail:
   sync_send_error(fd, &err);
   _exit(1);
@@ -181,6 +183,23 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
   return wait_for_exec(x, err);
 }
 
+/* The exec gives its process CAP_SYS_PTRACE: every later exec into the container must know
+ * (sealed-exe.h). Written under the container's lock, to the state as it is then. */
+static int record_exec_ptrace(struct exec_run *x, struct skiff_error *err) {
+  if (flock(x->lc.dirfd, LOCK_EX) < 0)
+    return skiff_fail_errno(err, errno, "lock the container's state");
+  struct oci_state *now = state_read(x->lc.dirfd, NULL, err);
+  int ret = now ? 0 : -1;
+  if (now && !now->exec_ptrace) {
+    now->exec_ptrace = true;
+    ret = state_write(x->lc.dirfd, now, err);
+  }
+  oci_state_free(now);
+  flock(x->lc.dirfd, LOCK_UN);
+  x->lc.state->exec_ptrace = true;
+  return ret;
+}
+
 static int check_exec(struct exec_run *x, struct skiff_error *err) {
   const char *status = x->lc.status;
   if (!strcmp(status, "stopped"))
@@ -228,7 +247,8 @@ static int exec_and_wait(struct exec_run *x, int *exit_status, struct skiff_erro
 
 int container_exec(const struct skiff_context *ctx, const char *id, const struct exec_options *opts,
                    int *exit_status, struct skiff_error *err) {
-  struct exec_run x = {.opts = opts, .pid = -1, .sync_fd = -1, .master = -1, .root_fd = -1};
+  struct exec_run x = {.opts = opts, .pid = -1, .sync_fd = -1, .master = -1, .root_fd = -1,
+                     .trampoline_fd = -1};
   cgroup_placement_init(&x.placement);
   for (int t = 0; t < OCI_NS_COUNT; t++)
     x.ns_fds[t] = -1;
@@ -237,14 +257,20 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
       container_load(ctx, id, false, &x.lc, err) < 0)
     return -1;
   int ret = exec_process_build(&x.ep, x.lc.dirfd, opts, err);
-  if (ret == 0 && sealed_exe_needed(x.ep.config, &x.ep.process) && !sealed_exe_running())
+  if (ret == 0 && sealed_exe_needed(x.ep.config, &x.ep.process, x.lc.state->exec_ptrace) && !sealed_exe_running())
     ret = sealed_exe_restart(ctx->argv, err);
   if (ret == 0)
     ret = check_exec(&x, err);
   if (ret == 0)
+    ret = process_check_exec_size(&x.ep.process, err);
+  if (ret == 0)
     ret = lsm_check_process(&x.ep.process, err);
-  if (ret == 0 && seccomp_prepare(x.ep.config, &x.seccomp, err) < 0)
+  if (ret == 0 && (x.trampoline_fd = trampoline_memfd(3 + opts->preserve_fds, err)) < 0)
+    ret = -1;
+  if (ret == 0 && seccomp_prepare(x.ep.config, x.trampoline_fd, &x.seccomp, err) < 0)
     ret = skiff_error_prefix(err, "config.json");
+  if (ret == 0 && sealed_exe_has_ptrace(&x.ep.process) && !x.lc.state->exec_ptrace)
+    ret = record_exec_ptrace(&x, err);
   if (ret == 0)
     ret = open_init_namespaces(&x, err);
   if (ret == 0)
@@ -256,6 +282,8 @@ int container_exec(const struct skiff_context *ctx, const char *id, const struct
     close(x.sync_fd);
   if (x.master >= 0)
     close(x.master);
+  if (x.trampoline_fd >= 0)
+    close(x.trampoline_fd);
   cgroup_placement_close(&x.placement);
   seccomp_program_free(x.seccomp);
   exec_process_free(&x.ep);

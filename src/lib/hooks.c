@@ -2,9 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -47,15 +51,44 @@ static pid_t start_hook(const struct oci_hook *hook, const char *state_json, str
   return pid;
 }
 
+static int64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Until the hook exits or the deadline passes (-1: none). Whether it exited: its pidfd, or where
+ * there is none (pidfd_open denied by a container's seccomp profile older than it, for a
+ * startContainer hook; kernels before 5.3) a waitpid(WNOHANG) every 10 ms. */
+static bool exited_before(pid_t pid, int pidfd, int64_t deadline) {
+  for (;;) {
+    int64_t left = deadline - now_ms();
+    if (left <= 0)
+      return false;
+    if (pidfd >= 0) {
+      struct pollfd p = {.fd = pidfd, .events = POLLIN};
+      int n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+      if (n > 0)
+        return true;
+      if (n < 0 && errno != EINTR)
+        return true; /* cannot wait on it: waitpid below decides */
+      continue;
+    }
+    siginfo_t info = {0};
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno != EINTR)
+      return true;
+    if (info.si_pid == pid)
+      return true;
+    struct timespec ten_ms = {0, 10 * 1000 * 1000};
+    nanosleep(&ten_ms, NULL);
+  }
+}
+
 static int wait_hook(pid_t pid, const struct oci_hook *hook, int *status, struct skiff_error *err) {
-  cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd >= 0 && hook->has_timeout) {
-    struct pollfd p = {.fd = pidfd, .events = POLLIN};
-    int n;
-    do
-      n = poll(&p, 1, hook->timeout * 1000);
-    while (n < 0 && errno == EINTR);
-    if (n == 0) {
+  if (hook->has_timeout) {
+    cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    /* in 64 bits: a timeout of INT32_MAX seconds is ~68 years, not an overflow */
+    if (!exited_before(pid, pidfd, now_ms() + (int64_t)hook->timeout * 1000)) {
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL); /* in case setpgid failed */
       waitpid(pid, NULL, 0);
@@ -68,6 +101,7 @@ static int wait_hook(pid_t pid, const struct oci_hook *hook, int *status, struct
   return 0;
 }
 
+/* Failures say runc's "error running hook", which callers match. */
 static int run_one(const struct oci_hook_list *hooks, size_t i, const char *stage, const char *state_json,
                    struct skiff_error *err) {
   const struct oci_hook *hook = &hooks->v[i];
@@ -77,8 +111,9 @@ static int run_one(const struct oci_hook_list *hooks, size_t i, const char *stag
   if (pid < 0 || wait_hook(pid, hook, &status, err) < 0)
     return skiff_error_prefix(err, "%s hook #%zu (%s): error running hook", stage, i, hook->path);
   if (WIFSIGNALED(status))
-    return skiff_fail(err, ECHILD, "%s hook #%zu (%s): error running hook: killed by signal %d", stage, i,
-                      hook->path, WTERMSIG(status));
+    return skiff_fail(err, ECHILD, "%s hook #%zu (%s): error running hook: killed by signal %d (SIG%s)", stage,
+                      i, hook->path, WTERMSIG(status),
+                      sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
   if (WEXITSTATUS(status) == 127 && access(hook->path, X_OK) < 0)
     return skiff_fail_errno(err, errno, "%s hook #%zu (%s): error running hook", stage, i, hook->path);
   if (WEXITSTATUS(status) != 0)

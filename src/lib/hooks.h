@@ -9,7 +9,9 @@
 #include "oci/error.h"
 
 /* Runs every hook of the list in order and stops at the first failure: "<stage> hook #<i>
- * (<path>): exit status 3" / "... timed out after 2s". stage names the list in messages
+ * (<path>): error running hook: exit status 3" / "...: killed by signal 31 (SIGSYS)" / "...: timed
+ * out after 2s" (runc's "error running hook", which callers match). A timeout counts in 64 bits
+ * (INT32_MAX seconds is ~68 years). stage names the list in messages
  * ("prestart", "createRuntime", ...). */
 int hooks_run(const struct oci_hook_list *hooks, const char *stage, const char *state_json,
               struct skiff_error *err);

@@ -29,6 +29,7 @@
 #include "lib/seccomp.h"
 #include "lib/sync.h"
 #include "lib/terminal.h"
+#include "lib/trampoline.h"
 #include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/state.h"
@@ -36,17 +37,21 @@
 
 /* The v1 memory cgroup the init joins late (step 6a), and where it is on the host. */
 struct late_memory_join {
-  int tasks_fd; /* -1: none */
+  int tasks_fd;  /* -1: none */
+  int origin_fd; /* skiff's own memory cgroup, to step back into after 6a; -1: none */
   char *dir;
 };
 
 /* Closes every inherited fd the init does not need (the parent's state directory, log file,
  * ...), so that none can reach the container even by mistake. */
-static void close_inherited_fds(const struct spawn_config *sc, int sync_fd, int memory_tasks_fd) {
+static void close_inherited_fds(const struct spawn_config *sc, int sync_fd, const struct late_memory_join *late) {
   size_t n_mount_fds = sc->mount_fds ? sc->config->n_mounts : 0;
-  int keep[OCI_NS_COUNT + 3 + n_mount_fds], n = 0;
-  if (memory_tasks_fd >= 0)
-    keep[n++] = memory_tasks_fd;
+  int keep[OCI_NS_COUNT + 5 + n_mount_fds], n = 0;
+  keep[n++] = sc->trampoline_fd;
+  if (late->tasks_fd >= 0)
+    keep[n++] = late->tasks_fd;
+  if (late->origin_fd >= 0)
+    keep[n++] = late->origin_fd;
   for (size_t i = 0; i < n_mount_fds; i++)
     if (sc->mount_fds[i] >= 0)
       keep[n++] = sc->mount_fds[i];
@@ -149,7 +154,9 @@ static int join_cgroup(const struct spawn_config *sc, int fd, struct late_memory
   int r = sync_recv_fds(fd, &msg, fds, SYNC_MAX_FDS, &n, err);
   if (r == 0 && msg.type != SYNC_CGROUP)
     r = skiff_fail(err, EPROTO, "sync: unexpected message %u before cgroup", msg.type);
-  if (r == 0 && msg.value == SYNC_CGROUP_DEFER_LAST && n > 0) {
+  if (r == 0 && msg.value == SYNC_CGROUP_DEFER_LAST_RETURN && n > 1)
+    late->origin_fd = fds[--n];
+  if (r == 0 && (msg.value == SYNC_CGROUP_DEFER_LAST || late->origin_fd >= 0) && n > 0) {
     late->tasks_fd = fds[--n];
     late->dir = tasks_fd_dir(late->tasks_fd, err);
     if (!late->dir)
@@ -163,22 +170,38 @@ static int join_cgroup(const struct spawn_config *sc, int fd, struct late_memory
   return cgroup_place_self_fds(fds, n, err);
 }
 
+/* "0" into a v1 "tasks" file: the calling thread moves into that cgroup. */
+static int move_self(int tasks_fd, const char *where, struct skiff_error *err) {
+  if (write(tasks_fd, "0", 1) != 1)
+    return skiff_fail_errno(err, errno, "memory cgroup: move into %s", where);
+  return 0;
+}
+
 /* Step 6a. Whatever the init allocates while in a memory cgroup is charged to it: its own
  * copy-on-write pages, and the kernel's objects for each mount and namespace it makes (about
  * 100 KiB for the default spec, measured). Joined only now, that setup is charged where skiff
- * runs, as the rest of the runtime's work is, and the container's limit counts from its own
- * process on: `echo` starts under 128 KiB. A v1 memory cgroup can be joined this late at no
- * cost (one write of "0"); on cgroup2 the init is born in its cgroup (clone3). */
+ * runs, as the rest of the runtime's work is. The cgroup namespace is made in it (so that it is
+ * the namespace's root), then the init steps back into skiff's own memory cgroup, and the exec
+ * trampoline joins for good just before it executes the program: the trampoline's own exec (its
+ * page tables, freed only after an RCU grace period, ~32 KiB) is not the container's either, and
+ * the container's limit counts from its own process on: `echo` starts under 128 KiB. A v1 memory
+ * cgroup can be joined this late at no cost (one write of "0"); on cgroup2 the init is born in
+ * its cgroup (clone3). */
 static int join_memory_cgroup_late(const struct spawn_config *sc, struct late_memory_join *late,
                                    struct skiff_error *err) {
-  if (late->tasks_fd >= 0) {
-    int fd = late->tasks_fd;
-    late->tasks_fd = -1;
-    if (cgroup_place_self_fds(&fd, 1, err) < 0)
-      return -1;
-  }
+  if (late->tasks_fd >= 0 && move_self(late->tasks_fd, "the container's", err) < 0)
+    return -1;
   if (sc->late_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
     return skiff_fail_errno(err, errno, "unshare cgroup namespace");
+  if (late->origin_fd >= 0) {
+    int r = move_self(late->origin_fd, "skiff's own, until the exec", err);
+    close(late->origin_fd);
+    late->origin_fd = -1;
+    return r;
+  }
+  if (late->tasks_fd >= 0)
+    close(late->tasks_fd);
+  late->tasks_fd = -1;
   return 0;
 }
 
@@ -303,34 +326,44 @@ static int load_seccomp(const struct seccomp_program *prog, int sync_fd, struct 
   return r < 0 ? -1 : sync_expect(sync_fd, SYNC_SECCOMP_DONE, &msg, NULL, err);
 }
 
-/* The executable is looked up as the final user from the final cwd, as execvp would; the
- * environment (HOME from the container's /etc/passwd) is built before the seccomp filter could
- * stand in the way of reading it.
- * Seccomp is loaded as runc does: without noNewPrivileges before the capabilities are dropped
- * (the kernel then wants CAP_SYS_ADMIN), otherwise last, but before step 7 so that the listener
- * reaches a parent that `create` has not yet let go, and a failure is create's. */
+/* The process settings, then the seccomp filter. Everything the runtime itself does comes before
+ * the filter, so that no profile can stand in its way: the executable is looked up as the final
+ * user from the final cwd, as execvp would; the environment (HOME from the container's
+ * /etc/passwd) is built; fds are marked close-on-exec; the exec trampoline's command line is
+ * built and the LSM label files it writes are opened. After the filter only what cannot move:
+ * without noNewPrivileges the kernel wants CAP_SYS_ADMIN to load it, so the capability sets are
+ * applied with CAP_SYS_ADMIN kept until then and set exactly after it (one capset). Then the
+ * caller's own last steps (the init: steps 7 and 8, startContainer hooks), and the trampoline's
+ * execveat, which the filter's stub allows (seccomp-stub.h).
+ * The filter is loaded before step 7 so that its listener reaches a parent that `create` has not
+ * yet let go, and a failure to load it is create's. */
 int init_process_setup(const struct oci_process *p, int preserve_fds, const struct seccomp_program *seccomp,
-                       int sync_fd, char **exe, char ***envp, struct skiff_error *err) {
+                       int sync_fd, struct process_exec *px, struct skiff_error *err) {
+  struct capabilities_final caps;
+  uint64_t keep = seccomp && !p->no_new_privileges ? (uint64_t)1 << CAP_SYS_ADMIN : 0;
   if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
     return -1;
-  *envp = process_build_env(p, err);
-  if (!*envp)
-    return -1;
-  if (seccomp && !p->no_new_privileges && load_seccomp(seccomp, sync_fd, err) < 0)
+  px->envp = process_build_env(p, err);
+  if (!px->envp)
     return -1;
   if (capabilities_apply_bounding(p, err) < 0 || process_set_user(p, err) < 0 ||
-      capabilities_apply(p, err) < 0)
+      capabilities_apply(p, keep, &caps, err) < 0)
     return -1;
   if (process_chdir_umask(p, err) < 0 || process_apply_no_new_privs(p, err) < 0)
     return -1;
-  *exe = process_find_executable(p, err);
-  if (!*exe)
+  px->exe = process_find_executable(p, err);
+  if (!px->exe || process_close_fds(preserve_fds, err) < 0 ||
+      trampoline_prepare(&px->call, p, px->exe, px->join_fd, err) < 0)
     return -1;
-  if (process_close_fds(preserve_fds, err) < 0)
+  if (seccomp && load_seccomp(seccomp, sync_fd, err) < 0)
     return -1;
-  if (seccomp && p->no_new_privileges && load_seccomp(seccomp, sync_fd, err) < 0)
-    return -1;
-  return 0;
+  return capabilities_finish(&caps, err);
+}
+
+void process_exec_free(struct process_exec *px) {
+  free(px->exe);
+  free(px->envp);
+  trampoline_call_free(&px->call);
 }
 
 /* A created container's init is pid 1 of its pid namespace, which ignores every signal it has no
@@ -373,40 +406,48 @@ static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct ski
 
 void init_main(const struct spawn_config *sc, int sync_fd) {
   struct skiff_error err = {0};
-  cleanup_free char *exe = NULL;
-  cleanup_free char **envp = NULL;
+  __attribute__((cleanup(process_exec_free))) struct process_exec px = {.join_fd = -1};
   const struct oci_hooks *hooks = &sc->config->hooks;
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   /* Until exec nothing in the container may ptrace us or open /proc/<pid>/{mem,fd,exe}. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  struct late_memory_join late = {.tasks_fd = -1};
+  struct late_memory_join late = {.tasks_fd = -1, .origin_fd = -1};
   if (join_cgroup(sc, sync_fd, &late, &err) < 0) /* step 1 */
     goto fail;
-  close_inherited_fds(sc, sync_fd, late.tasks_fd);
+  close_inherited_fds(sc, sync_fd, &late);
   if (init_namespaces(sc, sync_fd, &err) < 0 || init_environment(sc, sync_fd, &late, &err) < 0 ||
       init_rootfs(sc, sync_fd, &err) < 0 || join_memory_cgroup_late(sc, &late, &err) < 0 || /* step 6a */
-      process_apply_scheduling(sc->config, &err) < 0 || process_enter_cwd(&sc->config->process, &err) < 0 ||
-      init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &exe, &envp, &err) < 0)
+      process_apply_scheduling(sc->config, &err) < 0 || process_enter_cwd(&sc->config->process, &err) < 0)
     goto fail;
   catch_terminating_signals();
+  /* the memory cgroup the trampoline joins (step 6a), if the init stepped out of it */
+  px.join_fd = late.tasks_fd;
+  if (init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &px, &err) < 0)
+    goto fail;
+  /* The seccomp filter holds from here: only steps 7 and 8, the startContainer hooks (the
+   * filter is the container's, and holds for them too, as in runc) and the exec. */
   if (sync_send(sync_fd, SYNC_CREATED, 0, &err) < 0) /* step 7 */
     goto fail;
   if (wait_for_start(sc, sync_fd, &err) < 0)
     goto fail_late;
   if (run_init_hooks(sc, &hooks->start_container, "startContainer", "created", &err) < 0)
     goto fail_late;
-  if (lsm_apply_exec_label(&sc->config->process, &err) < 0)
-    goto fail_late;
-  process_exec_env(&sc->config->process, exe, envp, &err);
+  /* run: exec failures go back on the socket (SYNC_ERROR); create: on the fifo `start` reads */
+  if (released_fifo >= 0)
+    trampoline_exec(&px.call, sc->trampoline_fd, TRAMPOLINE_REPORT_TEXT, released_fifo, px.envp, &err);
+  else
+    trampoline_exec(&px.call, sc->trampoline_fd, TRAMPOLINE_REPORT_SYNC_MSG, sync_fd, px.envp, &err);
   goto fail_late;
 fail:
   sync_send_error(sync_fd, &err);
   _exit(1);
 fail_late:
-  /* After step 7 the parent may be gone: the container's stderr is where the error goes. */
-  if (released_fifo < 0 || write(released_fifo, err.msg, strnlen(err.msg, sizeof err.msg)) < 0)
+  /* After step 7 create's parent is gone: `start` reads the fifo. run's is still on the socket. The
+   * container's stderr is the last resort. */
+  if (released_fifo >= 0 ? write(released_fifo, err.msg, strnlen(err.msg, sizeof err.msg)) < 0
+                         : sync_send_error(sync_fd, &err) < 0)
     dprintf(STDERR_FILENO, "skiff: %s\n", err.msg);
   _exit(127);
 }

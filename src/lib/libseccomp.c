@@ -17,6 +17,8 @@ const struct libseccomp *libseccomp_open(struct skiff_error *err) {
       {"seccomp_arch_add", offsetof(struct libseccomp, arch_add)},
       {"seccomp_arch_resolve_name", offsetof(struct libseccomp, arch_resolve_name)},
       {"seccomp_syscall_resolve_name", offsetof(struct libseccomp, syscall_resolve_name)},
+      {"seccomp_syscall_resolve_name_arch", offsetof(struct libseccomp, syscall_resolve_name_arch)},
+      {"seccomp_arch_native", offsetof(struct libseccomp, arch_native)},
       {"seccomp_rule_add_array", offsetof(struct libseccomp, rule_add_array)},
 #ifdef LIBSECCOMP_HAS_EXPORT_BPF_MEM
       {"seccomp_export_bpf_mem", offsetof(struct libseccomp, export_bpf_mem)},

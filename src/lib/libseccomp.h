@@ -22,6 +22,8 @@ struct libseccomp {
   __typeof__(seccomp_arch_add) *arch_add;
   __typeof__(seccomp_arch_resolve_name) *arch_resolve_name;
   __typeof__(seccomp_syscall_resolve_name) *syscall_resolve_name;
+  __typeof__(seccomp_syscall_resolve_name_arch) *syscall_resolve_name_arch;
+  __typeof__(seccomp_arch_native) *arch_native;
   __typeof__(seccomp_rule_add_array) *rule_add_array;
 #ifdef LIBSECCOMP_HAS_EXPORT_BPF_MEM
   __typeof__(seccomp_export_bpf_mem) *export_bpf_mem;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/paths.h"
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
 
@@ -69,38 +70,61 @@ int lsm_check_host(const struct oci_config *c, struct skiff_error *err) {
 
 /* ---- the process's label ------------------------------------------------- */
 
-static int write_attr(const char *path, const char *data, size_t len, struct skiff_error *err) {
-  cleanup_close int fd = proc_open(path, O_WRONLY, 0, err);
+/* The attr file opened for the trampoline to write (lsm.h says why not now). proc_open: beneath a
+ * verified procfs, through no mount. */
+static int open_attr(const char *path, const char *what, const char *data, struct lsm_exec_label *label,
+                     struct skiff_error *err) {
+  int fd = proc_open(path, O_WRONLY, 0, err);
   if (fd < 0)
     return -1;
-  ssize_t n = write(fd, data, len);
-  if (n < 0)
-    return skiff_fail_errno(err, errno, "write /proc/%s", path);
-  if ((size_t)n != len)
-    return skiff_fail(err, EIO, "write /proc/%s: short write", path);
+  label->fd = fd;
+  label->what = xasprintf("%s: write /proc/%s", what, path);
+  label->data = strdup(data);
+  if (!label->what || !label->data)
+    return skiff_fail_errno(err, ENOMEM, "%s", what);
   return 0;
 }
 
-static int apply_apparmor(const char *profile, struct skiff_error *err) {
-  char cmd[4096];
-  int len = format_string(cmd, sizeof cmd, "exec %s", profile);
-  if (len < 0 || (size_t)len >= sizeof cmd)
-    return skiff_fail(err, ENAMETOOLONG, "profile name too long");
+static int open_apparmor(const char *profile, struct lsm_exec_label *label, struct skiff_error *err) {
+  cleanup_free char *what = xasprintf("process.apparmorProfile \"%s\"", profile);
+  cleanup_free char *cmd = xasprintf("exec %s", profile);
+  if (!what || !cmd)
+    return skiff_fail_errno(err, ENOMEM, "process.apparmorProfile");
   /* attr/apparmor/ since Linux 5.8 (LSM stacking); attr/exec belongs to AppArmor before that */
-  if (write_attr("thread-self/attr/apparmor/exec", cmd, (size_t)len, err) == 0)
+  if (open_attr("thread-self/attr/apparmor/exec", what, cmd, label, err) == 0)
     return 0;
-  if (err->code != ENOENT)
-    return -1;
-  return write_attr("thread-self/attr/exec", cmd, (size_t)len, err);
+  if (err->code != ENOENT || label->fd >= 0)
+    return skiff_error_prefix(err, "%s", what);
+  if (open_attr("thread-self/attr/exec", what, cmd, label, err) < 0)
+    return skiff_error_prefix(err, "%s", what);
+  return 0;
 }
 
-int lsm_apply_exec_label(const struct oci_process *p, struct skiff_error *err) {
-  if (is_set(p->apparmor_profile) && apply_apparmor(p->apparmor_profile, err) < 0)
-    return skiff_error_prefix(err, "process.apparmorProfile \"%s\"", p->apparmor_profile);
-  if (is_set(p->selinux_label) &&
-      write_attr("thread-self/attr/exec", p->selinux_label, strlen(p->selinux_label), err) < 0)
-    return skiff_error_prefix(err, "process.selinuxLabel \"%s\"", p->selinux_label);
+int lsm_open_exec_labels(const struct oci_process *p, struct lsm_exec_label labels[LSM_EXEC_LABELS_MAX],
+                         size_t *n, struct skiff_error *err) {
+  *n = 0;
+  for (size_t i = 0; i < LSM_EXEC_LABELS_MAX; i++)
+    labels[i] = (struct lsm_exec_label){.fd = -1};
+  if (is_set(p->apparmor_profile) && open_apparmor(p->apparmor_profile, &labels[(*n)++], err) < 0)
+    return -1;
+  if (!is_set(p->selinux_label))
+    return 0;
+  cleanup_free char *what = xasprintf("process.selinuxLabel \"%s\"", p->selinux_label);
+  if (!what)
+    return skiff_fail_errno(err, ENOMEM, "process.selinuxLabel");
+  if (open_attr("thread-self/attr/exec", what, p->selinux_label, &labels[(*n)++], err) < 0)
+    return skiff_error_prefix(err, "%s", what);
   return 0;
+}
+
+void lsm_exec_labels_free(struct lsm_exec_label labels[LSM_EXEC_LABELS_MAX]) {
+  for (size_t i = 0; i < LSM_EXEC_LABELS_MAX; i++) {
+    if (labels[i].fd >= 0)
+      close(labels[i].fd);
+    free(labels[i].what);
+    free(labels[i].data);
+    labels[i] = (struct lsm_exec_label){.fd = -1};
+  }
 }
 
 /* ---- mounts ------------------------------------------------------------- */

@@ -5,9 +5,11 @@
  * Where they run:
  *   lsm_check_host        parent, before anything is created (create, run); exec: lsm_check_process
  *   lsm_mount_data        init, for each filesystem mounted (mounts.c)
- *   lsm_apply_exec_label  init and exec child, the last step before seccomp and execve: the label
- *                         is an exec-time transition, and the startContainer hooks the init runs
- *                         before must not get it */
+ *   lsm_open_exec_labels  init and exec child, before the seccomp filter: the label is an
+ *                         exec-time transition that must apply to the container's program, which
+ *                         the exec trampoline executes (src/lib/trampoline.h). So the trampoline
+ *                         writes it, through the fds opened here; the exec of the trampoline itself
+ *                         and the startContainer hooks the init runs before it do not get it */
 #ifndef SKIFF_LSM_H
 #define SKIFF_LSM_H
 
@@ -23,11 +25,23 @@ int lsm_check_host(const struct oci_config *config, struct skiff_error *err);
 /* The same for a process alone (exec --apparmor, --process-label, --process FILE). */
 int lsm_check_process(const struct oci_process *process, struct skiff_error *err);
 
-/* Requests the exec-time label: AppArmor "exec <profile>" to /proc/self/attr/apparmor/exec (or
- * attr/exec on kernels without LSM stacking), SELinux the label to /proc/self/attr/exec. The
- * files are opened with proc_open(): beneath a verified procfs, through no mount. Nothing to do
- * when the process asks for neither. */
-int lsm_apply_exec_label(const struct oci_process *process, struct skiff_error *err);
+/* An exec-time label request for the exec trampoline: data goes to fd, what names the write in an
+ * error message. */
+struct lsm_exec_label {
+  int fd;
+  char *what, *data;
+};
+
+#define LSM_EXEC_LABELS_MAX 2
+
+/* Opens the file of each exec-time label the process asks for: AppArmor "exec <profile>" for
+ * /proc/thread-self/attr/apparmor/exec (or attr/exec on kernels without LSM stacking), SELinux
+ * the label for /proc/thread-self/attr/exec. The files are opened with proc_open(): beneath a
+ * verified procfs, through no mount. *n is 0 when the process asks for neither. On failure the
+ * caller still frees labels. */
+int lsm_open_exec_labels(const struct oci_process *process, struct lsm_exec_label labels[LSM_EXEC_LABELS_MAX],
+                         size_t *n, struct skiff_error *err);
+void lsm_exec_labels_free(struct lsm_exec_label labels[LSM_EXEC_LABELS_MAX]);
 
 /* Mount data with the SELinux context of linux.mountLabel added (context="<label>"), malloc'd in
  * *out; *out is NULL when there is nothing to add (no label, or a filesystem that takes none:

@@ -1,6 +1,6 @@
 /* The container process's own attributes, set by the init between pivot_root and exec:
  * sysctls, rlimits, oom score, user and groups, cwd and umask, no_new_privs, inherited fds,
- * and finally the executable lookup and execve.
+ * and the executable lookup (the exec itself goes through the trampoline, trampoline.h).
  *
  * Order (the kernel's rules, not taste):
  *   process_enter_cwd             (as root, before anything drops privilege)
@@ -8,8 +8,8 @@
  *   capabilities_apply_bounding   (needs CAP_SETPCAP, so before the uid change)
  *   process_set_user              (sets PR_SET_KEEPCAPS)
  *   capabilities_apply            (clears PR_SET_KEEPCAPS)
- *   process_chdir_umask, process_apply_no_new_privs, process_close_fds,
- *   process_find_executable, (seccomp), process_exec
+ *   process_chdir_umask, process_apply_no_new_privs, process_find_executable, process_close_fds,
+ *   (seccomp, init.c), the trampoline
  * The sysctl and oom_score_adj writes go through the container's /proc. */
 #ifndef SKIFF_PROCESS_H
 #define SKIFF_PROCESS_H
@@ -62,19 +62,16 @@ int process_close_fds(int preserve_fds, struct skiff_error *err);
  * Returns a malloc'd path, or NULL. */
 char *process_find_executable(const struct oci_process *process, struct skiff_error *err);
 
-/* execve(path, process.args, process_build_env()). Returns only on failure. */
-int process_exec(const struct oci_process *process, const char *path, struct skiff_error *err);
-
-/* The environment process_exec passes: process.env with each repeated name once (last value,
+/* The environment the container's program gets: process.env with each repeated name once (last value,
  * first position) and HOME added when missing or empty, as runc does: the home of
  * process.user.uid in the container's /etc/passwd, else "/". Reads /etc/passwd (after
  * pivot_root), so build it before a seccomp filter that might forbid open. One malloc'd block:
  * free() the array only. */
 char **process_build_env(const struct oci_process *process, struct skiff_error *err);
 
-/* execve(path, process.args, envp). Returns only on failure. */
-int process_exec_env(const struct oci_process *process, const char *path, char *const envp[],
-                     struct skiff_error *err);
+/* Before anything is created: process.args and process.env (de-duplicated) fit in one execve,
+ * for the RLIMIT_STACK the process will have; else E2BIG naming process.env and the sizes. */
+int process_check_exec_size(const struct oci_process *process, struct skiff_error *err);
 
 /* Before anything is created: every linux.sysctl key must belong to a namespace the container
  * has (ipc: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; uts: kernel.hostname,

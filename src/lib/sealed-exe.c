@@ -1,10 +1,12 @@
 /* CVE-2019-5736: a process in the container that can open /proc/<pid>/exe of skiff's init (or of
  * an exec child) while it is still skiff could later reopen that file for writing and replace
- * the host's skiff binary. The init and exec children are non-dumpable until they exec the
- * container's program, which keeps every container out except one holding CAP_SYS_PTRACE in the
- * host's user namespace: such a container gets skiff started again from a sealed memfd copy of
- * itself, so that what /proc/<pid>/exe leads to is a copy no one can write. The copy costs a
- * re-exec (measured in tests/bench), so only those containers pay it. */
+ * the host's skiff binary. (The other way to it, a program that makes the kernel execute skiff's
+ * binary in the container, is closed for every container by the exec trampoline: trampoline.h.)
+ * The init and exec children are non-dumpable until they exec, which keeps every process out
+ * except one holding CAP_SYS_PTRACE over their mm's user namespace, the host's: such a container
+ * gets skiff started again from a sealed memfd copy of itself, so that what /proc/<pid>/exe leads
+ * to is a copy no one can write. The copy costs a re-exec (~1.5 ms, tests/bench), so only the
+ * containers that could reach skiff pay it. */
 #include "lib/sealed-exe.h"
 
 #include <errno.h>
@@ -30,14 +32,28 @@ static bool strv_has(const struct oci_strv *v, const char *s) {
   return false;
 }
 
-bool sealed_exe_needed(const struct oci_config *config, const struct oci_process *process) {
-  if (oci_config_namespace(config, OCI_NS_USER))
-    return false; /* its capabilities are its user namespace's, not the host's */
+bool sealed_exe_has_ptrace(const struct oci_process *process) {
   const struct oci_capabilities *c = &process->capabilities;
   const char *ptrace = "CAP_SYS_PTRACE";
+  /* bounding too: a process may regain it by executing a program with file capabilities */
   return process->has_capabilities && (strv_has(&c->bounding, ptrace) || strv_has(&c->effective, ptrace) ||
                                        strv_has(&c->permitted, ptrace) || strv_has(&c->ambient, ptrace) ||
                                        strv_has(&c->inheritable, ptrace));
+}
+
+bool sealed_exe_needed(const struct oci_config *config, const struct oci_process *process, bool exec_ptrace) {
+  /* With a user namespace, the container's capabilities are that namespace's. Opening
+   * /proc/<pid>/exe of a non-dumpable process needs CAP_SYS_PTRACE over the user namespace of its
+   * mm, and the mm of skiff's init and exec children is a copy of skiff's, made in the host's user
+   * namespace (clone keeps it there; setns to the container's does not move it). */
+  if (oci_config_namespace(config, OCI_NS_USER))
+    return false;
+  /* A pid namespace the container does not own (the host's, or joined by path) may hold processes
+   * of others, whose capabilities are not on record here. */
+  const struct oci_namespace *pid = oci_config_namespace(config, OCI_NS_PID);
+  if (!pid || pid->path)
+    return true;
+  return sealed_exe_has_ptrace(&config->process) || (process && sealed_exe_has_ptrace(process)) || exec_ptrace;
 }
 
 static int copy_self(int exe, struct skiff_error *err) {

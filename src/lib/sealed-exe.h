@@ -8,9 +8,14 @@
 #include "oci/config.h"
 #include "oci/error.h"
 
-/* Whether process (in a container of config) could open /proc/<pid>/exe of a non-dumpable
- * skiff: CAP_SYS_PTRACE in any of its sets, and no user namespace. */
-bool sealed_exe_needed(const struct oci_config *config, const struct oci_process *process);
+/* Whether a process of a container of config could open /proc/<pid>/exe of a non-dumpable skiff
+ * process in it: no user namespace, and CAP_SYS_PTRACE in any set of the config's process, of
+ * process (an exec's; may be NULL), or of an earlier exec (exec_ptrace, kept in the state), or a
+ * pid namespace the container does not own. */
+bool sealed_exe_needed(const struct oci_config *config, const struct oci_process *process, bool exec_ptrace);
+
+/* CAP_SYS_PTRACE in any of process's capability sets. */
+bool sealed_exe_has_ptrace(const struct oci_process *process);
 
 /* Whether skiff runs from its sealed copy now. */
 bool sealed_exe_running(void);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/libseccomp.h"
+#include "lib/seccomp-stub.h"
 #include "oci/cleanup.h"
 #include "oci/json-write.h"
 #include "oci/names.h"
@@ -205,16 +206,17 @@ static int resolve_flags(const struct oci_seccomp *sc, bool notify, unsigned int
 
 #define PROGRAM_MAX_BYTES (BPF_MAXINSNS * sizeof(struct sock_filter))
 
-/* The BPF program behind a header, in one allocation. */
-static struct seccomp_program *export_program(scmp_filter_ctx ctx, struct skiff_error *err) {
+/* libseccomp's program after `stub` (n_stub instructions), in one allocation behind a header. */
+static struct seccomp_program *export_program(scmp_filter_ctx ctx, const struct sock_filter *stub, size_t n_stub,
+                                              struct skiff_error *err) {
   struct seccomp_program *prog;
-  size_t size;
+  size_t stub_bytes = n_stub * sizeof *stub, size;
 #ifdef LIBSECCOMP_HAS_EXPORT_BPF_MEM
   prog = malloc(sizeof *prog + PROGRAM_MAX_BYTES);
   if (!prog)
     return skiff_fail_errno(err, ENOMEM, "linux.seccomp: export filter"), NULL;
-  size = PROGRAM_MAX_BYTES;
-  int rc = scmp->export_bpf_mem(ctx, prog->insns, &size);
+  size = PROGRAM_MAX_BYTES - stub_bytes;
+  int rc = scmp->export_bpf_mem(ctx, (char *)prog->insns + stub_bytes, &size);
   if (rc < 0) {
     free(prog);
     if (rc == -ERANGE)
@@ -223,7 +225,7 @@ static struct seccomp_program *export_program(scmp_filter_ctx ctx, struct skiff_
              NULL;
     return skiff_fail_errno(err, -rc, "linux.seccomp: export filter"), NULL;
   }
-  struct seccomp_program *shrunk = realloc(prog, sizeof *prog + size);
+  struct seccomp_program *shrunk = realloc(prog, sizeof *prog + stub_bytes + size);
   if (shrunk)
     prog = shrunk;
 #else
@@ -238,16 +240,16 @@ static struct seccomp_program *export_program(scmp_filter_ctx ctx, struct skiff_
   if (fd_stat(fd, &st) < 0)
     return skiff_fail_errno(err, errno, "linux.seccomp: export filter"), NULL;
   size = (size_t)st.st_size;
-  if (size > PROGRAM_MAX_BYTES)
+  if (size + stub_bytes > PROGRAM_MAX_BYTES)
     return skiff_fail(err, E2BIG,
                       "linux.seccomp: the filter has %zu instructions, the kernel takes at most %d",
-                      size / sizeof(struct sock_filter), BPF_MAXINSNS),
+                      (size + stub_bytes) / sizeof(struct sock_filter), BPF_MAXINSNS),
            NULL;
-  prog = malloc(sizeof *prog + size);
+  prog = malloc(sizeof *prog + stub_bytes + size);
   if (!prog)
     return skiff_fail_errno(err, ENOMEM, "linux.seccomp: export filter"), NULL;
   for (size_t done = 0; done < size;) {
-    ssize_t n = pread(fd, (char *)prog->insns + done, size - done, (off_t)done);
+    ssize_t n = pread(fd, (char *)prog->insns + stub_bytes + done, size - done, (off_t)done);
     if (n <= 0) {
       free(prog);
       return skiff_fail_errno(err, n < 0 ? errno : EIO, "linux.seccomp: read exported filter"), NULL;
@@ -259,11 +261,46 @@ static struct seccomp_program *export_program(scmp_filter_ctx ctx, struct skiff_
     free(prog);
     return skiff_fail(err, EINVAL, "linux.seccomp: libseccomp exported a malformed program"), NULL;
   }
-  prog->len = (unsigned short)(size / sizeof(struct sock_filter));
+  memcpy(prog->insns, stub, stub_bytes);
+  prog->len = (unsigned short)(n_stub + size / sizeof(struct sock_filter));
   return prog;
 }
 
-static int compile(const struct oci_seccomp *sc, struct seccomp_program **out, struct skiff_error *err) {
+/* The highest number of a system call the profile names, for the architecture arch; -1 if none. */
+static int highest_named(const struct oci_seccomp *sc, uint32_t arch) {
+  int max = -1;
+  for (size_t i = 0; i < sc->n_syscalls; i++)
+    for (size_t j = 0; j < sc->syscalls[i].names.n; j++) {
+      int nr = scmp->syscall_resolve_name_arch(arch, sc->syscalls[i].names.v[j]);
+      if (nr > max) /* negative: unknown, or not a system call of this architecture */
+        max = nr;
+    }
+  return max;
+}
+
+/* The stub skiff puts in front of libseccomp's program (seccomp-stub.h), for the native
+ * architecture and those the profile adds. */
+static size_t build_stub(const struct oci_seccomp *sc, uint32_t default_action, int exec_fd,
+                         struct sock_filter stub[SECCOMP_STUB_MAX]) {
+  struct seccomp_stub_arch arches[SECCOMP_STUB_ARCHES_MAX];
+  struct seccomp_stub_config cfg = {.native_arch = scmp->arch_native(),
+                                    .arches = arches,
+                                    .enosys = (default_action & SECCOMP_RET_ACTION_FULL) == SCMP_ACT_ERRNO(0),
+                                    .exec_fd = exec_fd};
+  arches[cfg.n_arches++] = (struct seccomp_stub_arch){cfg.native_arch, highest_named(sc, cfg.native_arch)};
+  for (size_t i = 0; i < sc->architectures.n && cfg.n_arches < SECCOMP_STUB_ARCHES_MAX; i++) {
+    uint32_t token = arch_token(sc->architectures.v[i]);
+    bool seen = token == 0 || token == SCMP_ARCH_X32; /* x32 shares x86_64's arch value */
+    for (size_t k = 0; k < cfg.n_arches && !seen; k++)
+      seen = arches[k].audit_arch == token;
+    if (!seen)
+      arches[cfg.n_arches++] = (struct seccomp_stub_arch){token, highest_named(sc, token)};
+  }
+  return seccomp_stub_build(stub, SECCOMP_STUB_MAX, &cfg);
+}
+
+static int compile(const struct oci_seccomp *sc, int exec_fd, struct seccomp_program **out,
+                   struct skiff_error *err) {
   if (!(scmp = libseccomp_open(err)))
     return skiff_error_prefix(err, "linux.seccomp");
   uint32_t default_action;
@@ -283,8 +320,13 @@ static int compile(const struct oci_seccomp *sc, struct seccomp_program **out, s
     ret = add_syscall_rules(ctx, sc, i, default_action, &notify, err);
   if (ret == 0)
     ret = resolve_flags(sc, notify, &flags, err);
+  struct sock_filter stub[SECCOMP_STUB_MAX];
+  size_t n_stub = ret == 0 ? build_stub(sc, default_action, exec_fd, stub) : 0;
+  if (ret == 0 && n_stub == 0)
+    ret = skiff_fail(err, E2BIG, "linux.seccomp.architectures: more than %d architectures",
+                     SECCOMP_STUB_ARCHES_MAX);
   if (ret == 0) {
-    *out = export_program(ctx, err);
+    *out = export_program(ctx, stub, n_stub, err);
     if (!*out)
       ret = -1;
   }
@@ -296,11 +338,12 @@ static int compile(const struct oci_seccomp *sc, struct seccomp_program **out, s
   return 0;
 }
 
-int seccomp_prepare(const struct oci_config *config, struct seccomp_program **out, struct skiff_error *err) {
+int seccomp_prepare(const struct oci_config *config, int exec_fd, struct seccomp_program **out,
+                    struct skiff_error *err) {
   *out = NULL;
   if (!config->has_linux || !config->linux_.has_seccomp)
     return 0;
-  return compile(&config->linux_.seccomp, out, err);
+  return compile(&config->linux_.seccomp, exec_fd, out, err);
 }
 
 int seccomp_program_load(const struct seccomp_program *prog, int *listener_fd, struct skiff_error *err) {

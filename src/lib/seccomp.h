@@ -10,7 +10,9 @@
  * SCMP_ACT_ERRNO and SCMP_ACT_TRACE return EPERM unless errnoRet says otherwise.
  * SECCOMP_FILTER_FLAG_TSYNC is ignored (the init is single-threaded) and
  * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is kept only when the filter has a listener (the
- * kernel refuses it otherwise).
+ * kernel refuses it otherwise). In front of libseccomp's program comes skiff's stub
+ * (seccomp-stub.h): the exec of the trampoline allowed, ENOSYS for system calls newer than the
+ * profile.
  *
  * Names are seccomp_program_*, not seccomp_load: libseccomp exports that name itself. */
 #ifndef SKIFF_SECCOMP_H
@@ -30,11 +32,14 @@ struct seccomp_program {
   struct sock_filter insns[];
 };
 
-/* Validates config->linux_.seccomp and compiles it. *out is NULL when the config has no
+/* Validates config->linux_.seccomp and compiles it, behind skiff's stub (seccomp-stub.h: exec_fd
+ * is the exec trampoline's memfd, whose execveat it allows; ENOSYS for system calls newer than
+ * the profile). *out is NULL when the config has no
  * linux.seccomp. Errors name the config path: "linux.seccomp.syscalls[3].action: unknown
  * action \"SCMP_ACT_FOO\"". The result is one malloc'd block, inherited by the init across
  * clone. */
-int seccomp_prepare(const struct oci_config *config, struct seccomp_program **out, struct skiff_error *err);
+int seccomp_prepare(const struct oci_config *config, int exec_fd, struct seccomp_program **out,
+                    struct skiff_error *err);
 
 /* In the init: installs the filter. Without process.noNewPrivileges the kernel wants
  * CAP_SYS_ADMIN (in the init's user namespace), so then it must run before the capabilities

@@ -71,7 +71,9 @@ static void spawn_plan(struct spawn_config *sc) {
   const struct oci_hooks *h = &c->hooks;
   sc->hook_steps = h->prestart.n || h->create_runtime.n || h->create_container.n;
   sc->mount_sources_step = sc->mount_fds && mounts_sources_step(c);
-  sc->defer_memory_join = sc->cgroup && cgroup_memory_join_deferrable(sc->cgroup) && !sc->hook_steps;
+  /* startContainer hooks too: the init runs them between step 6a and the trampoline's join */
+  sc->defer_memory_join =
+      sc->cgroup && cgroup_memory_join_deferrable(sc->cgroup) && !sc->hook_steps && !h->start_container.n;
   /* a cgroup namespace is rooted where the init is when it is made: after the late join then */
   sc->late_cgroup_ns = sc->defer_memory_join && (late & CLONE_NEWCGROUP);
   if (!sc->late_cgroup_ns)
@@ -144,13 +146,24 @@ static int adopt_forked_init(pid_t *pid, const struct sync_msg *msg) {
 
 /* Step 1: the rest of the cgroup, and the files the init moves itself in with. */
 static int send_cgroup(struct cgroup *cg, bool defer_memory, int fd, pid_t pid, struct skiff_error *err) {
-  int fds[CGROUP_MAX_HIERARCHIES + 1];
+  int fds[CGROUP_MAX_HIERARCHIES + 2];
   if (cgroup_finish(cg, pid, err) < 0)
     return -1;
   const struct cgroup_placement *p = cgroup_placement(cg);
   size_t n = cgroup_placement_fds(p, fds);
   int defer = defer_memory && p->memory_task >= 0 ? SYNC_CGROUP_DEFER_LAST : 0;
-  return sync_send_fds(fd, SYNC_CGROUP, defer, fds, n, err);
+  /* The init steps back where skiff runs after step 6a, so that nothing the runtime still does
+   * (the exec trampoline's own exec above all) is charged to the container: see init.c. */
+  struct skiff_error ignored;
+  int origin = defer ? cgroup_memory_origin_open(&ignored) : -1;
+  if (origin >= 0) {
+    fds[n++] = origin;
+    defer = SYNC_CGROUP_DEFER_LAST_RETURN;
+  }
+  int ret = sync_send_fds(fd, SYNC_CGROUP, defer, fds, n, err);
+  if (origin >= 0)
+    close(origin);
+  return ret;
 }
 
 static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, int *terminal_master,

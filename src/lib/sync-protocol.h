@@ -40,14 +40,19 @@
  * |  6a  | (init alone)    |                      | with SYNC_CGROUP_DEFER_LAST, after its mounts and      |
  * |      |                 |                      | pivot, before the process settings: init writes "0"    |
  * |      |                 |                      | into the memory "tasks" fd, then makes its cgroup ns.  |
+ * |      |                 |                      | With _RETURN it then steps back into skiff's memory    |
+ * |      |                 |                      | cgroup; the exec trampoline writes "0" into the memory |
+ * |      |                 |                      | "tasks" fd again just before it executes the program.  |
  * |  7   | init -> parent  | SYNC_CREATED         | init is ready to exec and waits: on the exec fifo for  |
  * |      |                 |                      | `start` (create), or for step 8 (run). The parent      |
  * |      |                 |                      | writes state.json and the pid file.                    |
- * |  8   | parent -> init  | SYNC_START           | run only: exec now (the parent closes its end; init    |
- * |      |                 |                      | also execs when it reads EOF after SYNC_START).        |
+ * |  8   | parent -> init  | SYNC_START           | run only: exec now. The parent reads on until EOF: the |
+ * |      |                 |                      | socket closes when the container's program runs (the   |
+ * |      |                 |                      | trampoline's execve, trampoline.h).                    |
  * |  E   | init -> parent  | SYNC_ERROR           | instead of any init step: errno in value, the message  |
  * |      |                 |                      | in text. The parent prints it and cleans up; init      |
- * |      |                 |                      | exits.                                                 |
+ * |      |                 |                      | exits. After step 8 too (startContainer hook, exec),   |
+ * |      |                 |                      | from the init or the exec trampoline.                  |
  * |  T   | init -> parent  | SYNC_TERMINAL        | process.terminal: the pty master travels as an         |
  * |      |                 |                      | SCM_RIGHTS fd before step 7.                           |
  * |  S1  | init -> parent  | SYNC_SECCOMP_FD      | a filter with SCMP_ACT_NOTIFY is loaded: its listener  |
@@ -79,8 +84,11 @@ enum sync_type {
   SYNC_SECCOMP_DONE = 103,
 };
 
-/* SYNC_CGROUP's value: the last fd is the v1 memory hierarchy's, to be joined at step 6a. */
+/* SYNC_CGROUP's value: the last fd is the v1 memory hierarchy's, to be joined at step 6a; with
+ * _RETURN, the last is the tasks file of skiff's own memory cgroup and the memory hierarchy's comes
+ * before it: the init steps back there after step 6a and the exec trampoline joins again. */
 #define SYNC_CGROUP_DEFER_LAST 1
+#define SYNC_CGROUP_DEFER_LAST_RETURN 2
 
 #define SYNC_TEXT_MAX 1024
 #define SYNC_MAX_FDS 20 /* fds with one message */

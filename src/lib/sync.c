@@ -87,11 +87,11 @@ int sync_send_fds(int fd, enum sync_type type, int32_t value, const int *fds, si
   return send_msg(fd, &msg, fds, n_fds, err);
 }
 
-void sync_send_error(int fd, const struct skiff_error *failure) {
+int sync_send_error(int fd, const struct skiff_error *failure) {
   struct sync_msg msg = {.type = SYNC_ERROR, .value = failure->code};
   struct skiff_error ignored;
   format_string(msg.text, sizeof msg.text, "%s", failure->msg);
-  send_msg(fd, &msg, NULL, 0, &ignored);
+  return send_msg(fd, &msg, NULL, 0, &ignored);
 }
 
 /* Keeps up to max of the fds that came with the message in fds (the others are closed). */

@@ -19,8 +19,9 @@ int sync_send_fd(int fd, enum sync_type type, int passed_fd, struct skiff_error 
 int sync_send_fds(int fd, enum sync_type type, int32_t value, const int *fds, size_t n_fds,
                   struct skiff_error *err);
 
-/* Init reports a failure: the message of err travels to the parent. Best effort. */
-void sync_send_error(int fd, const struct skiff_error *failure);
+/* Init reports a failure: the message of err travels to the parent. Best effort: -1 when the
+ * parent could not be told. */
+int sync_send_error(int fd, const struct skiff_error *failure);
 
 /* Receives the next message, whatever its type; SYNC_ERROR and EOF become err. */
 int sync_recv(int fd, struct sync_msg *msg, int *passed_fd, struct skiff_error *err);

@@ -17,7 +17,7 @@
 #include "oci/cleanup.h"
 #include "oci/format.h"
 
-char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err) {
+char *read_file_limited(int dirfd, const char *name, size_t max, size_t *len, struct skiff_error *err) {
   cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     skiff_fail_errno(err, errno, "open %s", name);
@@ -28,6 +28,11 @@ char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error 
   /* A regular file whose size is known is read in one call: one byte more is asked for than it has,
    * so that a short read is its end (procfs and sysfs files say 0 or 4096 and are read to EOF). */
   bool sized = fd_stat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  if (sized && (uint64_t)st.st_size > max) {
+    skiff_fail(err, EFBIG, "%s: %llu bytes, more than the %zu MiB it may have", name,
+               (unsigned long long)st.st_size, max >> 20);
+    return NULL;
+  }
   if (sized)
     cap = (size_t)st.st_size + 2;
   cleanup_free char *buf = malloc(cap);
@@ -55,6 +60,10 @@ char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error 
     if (n == 0)
       break;
     used += (size_t)n;
+    if (used > max) { /* a stream, or a file that grew */
+      skiff_fail(err, EFBIG, "%s: more than the %zu MiB it may have", name, max >> 20);
+      return NULL;
+    }
     if (sized && used < cap - 1)
       break;
   }
@@ -62,6 +71,10 @@ char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error 
   if (len)
     *len = used;
   return steal_pointer(&buf);
+}
+
+char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err) {
+  return read_file_limited(dirfd, name, SIZE_MAX, len, err);
 }
 
 int write_file_at(int dirfd, const char *name, const char *data, size_t len, struct skiff_error *err) {
@@ -102,7 +115,11 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
                       struct skiff_error *err) {
   char tmp[256];
   format_string(tmp, sizeof tmp, ".%s.%d", name, getpid());
-  cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  /* The directory may be world-writable (a pid file in /tmp): a name someone else put there first,
+   * a symlink above all, is refused, never followed or truncated. */
+  cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0 && errno == EEXIST)
+    return skiff_fail(err, EEXIST, "create %s: it exists already (refusing to reuse or follow it)", tmp);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "create %s", tmp);
   if (write_all(fd, data, len) < 0) {

@@ -16,6 +16,10 @@
 /* Reads a whole file relative to dirfd (AT_FDCWD for paths); NUL-terminated, length in *len. */
 char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err);
 
+/* The same, failing (EFBIG, "<name>: N bytes, more than the M MiB it may have") beyond max bytes,
+ * before reading them when the size is known. */
+char *read_file_limited(int dirfd, const char *name, size_t max, size_t *len, struct skiff_error *err);
+
 /* Writes data to dirfd/name (which must exist: /proc and /sys files) in one write(). */
 int write_file_at(int dirfd, const char *name, const char *data, size_t len, struct skiff_error *err);
 
@@ -23,7 +27,9 @@ int write_file_at(int dirfd, const char *name, const char *data, size_t len, str
  * errno set on failure. */
 int write_all(int fd, const void *data, size_t len);
 
-/* Replaces dirfd/name atomically: a temp file in the same directory, fsync-less write, rename. */
+/* Replaces dirfd/name atomically: a temp file ".<name>.<pid>" in the same directory, created with
+ * O_EXCL|O_NOFOLLOW (an existing one is refused: the directory may be world-writable), fsync-less
+ * write, rename (which replaces a symlink at name, never what it points to). */
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                       struct skiff_error *err);
 

@@ -185,6 +185,61 @@ container_in() {
   create_fails oomScoreAdj --runc-lines 6 --runc oom_score_adj
 }
 
+# ---- size and shape: the cheapest denial of service --------------------------------------------
+
+@test "config: nesting deeper than 10000 levels is refused at once" {
+  head -c 10000000 /dev/zero | tr '\0' '[' >config.json
+  local start=$SECONDS
+  create_fails --runc "exceeded max depth" "config.json" "nested deeper than 10000 levels"
+  ((SECONDS - start < 5)) || fail "took $((SECONDS - start)) s"
+}
+
+@test "config: a config.json over 16 MiB is refused before it is read, naming the sizes" {
+  runc_lacks "a limit on the size of config.json"
+  # valid JSON: one annotation of 17 MiB
+  { printf '{"annotations": {"big": "'; head -c $((17 << 20)) /dev/zero | tr '\0' x; printf '"}, '; tail -c +2 config.json; } >big.json
+  mv big.json config.json
+  jq -e '.annotations.big | length == 17825792' config.json >/dev/null
+  create_fails "config.json" "$(stat -c %s config.json) bytes" "16 MiB"
+}
+
+@test "config: 300000 variables in process.env are refused at create, in under a second, naming the sizes" {
+  runc_lacks "the check of process.env against execve's limit at create"
+  update_config '.process.env += [range(300000) | "V\(.)=\(.)"]'
+  local start=$EPOCHREALTIME
+  create_fails "config.json: process.env" "300002 variables" "more than the" "RLIMIT_STACK"
+  local ms=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
+  ((ms < 3000)) || fail "took $ms ms (the target is under a second on an idle machine)"
+}
+
+@test "config: 60000 variables in process.env reach the process, de-duplicated as runc does, quickly" {
+  # a repeated name keeps its first position and takes its last value
+  update_config '.process.env = ["PATH=/bin", "FIRST=1"] + [range(60000) | "V\(.)=\(.)"] + ["FIRST=last"]
+    | .process.args = ["env"]'
+  local start=$SECONDS
+  run_container
+  assert_success
+  # runc 1.1 takes ~20 s here
+  is_runc || ((SECONDS - start < 10)) || fail "took $((SECONDS - start)) s"
+  [[ ${lines[1]} == FIRST=last && ${lines[2]} == V0=0 && ${lines[60001]} == V59999=59999 ]] ||
+    fail "env: ${lines[*]:0:3} ... ${lines[60001]}"
+  [[ $(grep -c '^FIRST=' <<<"$output") == 1 ]] || fail "FIRST reached the process twice"
+}
+
+@test "config: half a million annotations (a repeated key among them) cost n log n, not n squared" {
+  update_config '.annotations = ([range(500000) | {key: "k\(.)", value: "\(.)"}] | from_entries)
+    | .process.args = ["true"]'
+  # a repeated key keeps its first place and its last value, as runc's Go map
+  sed -i 's/"k0": "0"/"k0": "first", "k1": "1", "k0": "last"/' config.json
+  local start=$SECONDS
+  create_container "$ID"
+  ((SECONDS - start < 20)) || fail "took $((SECONDS - start)) s"
+  run skiff state "$ID"
+  jq -e '.annotations.k0 == "last" and (.annotations | length) == 500000' <<<"$output" >/dev/null ||
+    fail "annotations: $(jq -c '.annotations | {k0, k1, n: length}' <<<"$output")"
+  skiff delete --force "$ID"
+}
+
 @test "run: args[0] not found in the container" {
   set_args no-such-program
   capture skiff run "$ID"

@@ -272,6 +272,22 @@ run_in_cgroup_view() {
   assert_line loop-denied
 }
 
+@test "devices: a config that names no device rule gets the default devices only, as with runc" {
+  # Without the deny-all rule of the fixture, and without linux.resources at all: a new device
+  # cgroup allows everything its parent does (a *:* rwm), the loop device would open.
+  local filter
+  for filter in 'del(.linux.resources.devices)' 'del(.linux.resources)'; do
+    update_config '.root.readonly = false | .process.capabilities[] += ["CAP_MKNOD"]'
+    update_config "$filter"
+    run_container sh -c 'echo x >/dev/null && echo null-ok; mknod /tmp/loop b 7 0 && echo mknod-ok;
+                         head -c1 /tmp/loop 2>&1 >/dev/null | grep -q "not permitted" && echo loop-denied; rm -f /tmp/loop'
+    assert_success
+    assert_line null-ok
+    assert_line mknod-ok
+    assert_line loop-denied
+  done
+}
+
 @test "devices: an allow rule opens one device (read only when it says r)" {
   [[ -b /dev/loop0 ]] || skip "no /dev/loop0"
   update_config '.linux.devices = [{"path": "/dev/loop0", "type": "b", "major": 7, "minor": 0}] |

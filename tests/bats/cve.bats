@@ -19,120 +19,155 @@ teardown() {
   teardown_bundle
 }
 
-# A static helper program built from C source on stdin: tests/bats has no build step of its own.
-build_static() {
-  requires gcc
-  local out=$1
-  gcc -static -O2 -x c -o "$out" - || skip "cannot link a static program (libc6-dev missing?)"
-}
-
 # ---- CVE-2019-5736 ---------------------------------------------------------------------------------
+# The runtime's binary overwritten from a container. Two ways in: a container's program that is a script
+# starting with `#!/proc/self/exe` makes the kernel execute the runtime's own binary in the container,
+# whose ELF interpreter then comes from the image (tests/helpers/fake-loader.c); or a process with
+# CAP_SYS_PTRACE opens /proc/<pid>/exe of the runtime's init or exec children (tests/helpers/
+# exe-watcher.c). Each attack runs against a copy of the runtime in the test's directory, never against
+# the binary under test itself.
 
-# The attack, from a container whose process has the capabilities of config filter $1 applied: it
-# watches for the runtime's exec children and tries to reach their exe. Sets ATTACK to its report
-# "seen=N exe_paths=N exe_writes=N reopened=N written=N"; fails when the binary changed.
-attack_runtime_exe() {
-  # The runtime under test, copied: what the attack would overwrite.
-  local copy="$BATS_TEST_TMPDIR/skiff-copy" before after shared
-  cp "$SKIFF" "$copy"
-  before=$(sha256sum <"$copy")
-  shared=$(shared_dir)
-  # In the container: watch /proc for the runtime's exec children (comm "skiff-copy" until they
-  # exec), try to open their exe for writing, and keep an O_PATH fd of it to reopen for writing once
-  # the runtime has exited (no ETXTBSY then).
-  build_static "$ROOTFS/attack" <<'EOF'
-#define _GNU_SOURCE
-#include <dirent.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-  int seen[4096], n_seen = 0, paths[1024], n_paths = 0, writes = 0, reopened = 0, written = 0;
-  struct stat own;
-  if (stat("/bin/busybox", &own) < 0)
-    return 1;
-  time_t end = time(NULL) + atoi(argv[2]);
-  while (access(argv[1], F_OK) != 0 && time(NULL) < end) {
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-      int pid = atoi(e->d_name), known = 0;
-      char path[64], comm[32] = "";
-      if (pid <= 1)
-        continue;
-      snprintf(path, sizeof path, "/proc/%d/comm", pid);
-      int c = open(path, O_RDONLY | O_CLOEXEC);
-      if (c >= 0) {
-        ssize_t n = read(c, comm, sizeof comm - 1);
-        comm[n > 0 ? n : 0] = 0;
-        close(c);
-      }
-      if (strncmp(comm, "skiff", 5) != 0)
-        continue;
-      for (int i = 0; i < n_seen; i++)
-        known |= seen[i] == pid;
-      if (!known && n_seen < 4096)
-        seen[n_seen++] = pid;
-      snprintf(path, sizeof path, "/proc/%d/exe", pid);
-      int w = open(path, O_WRONLY | O_CLOEXEC);
-      if (w >= 0) {
-        writes++;
-        close(w);
-      }
-      /* the child may have exec'd the container's busybox meanwhile: that one does not count */
-      int p = open(path, O_PATH | O_CLOEXEC);
-      struct stat st;
-      if (p >= 0 && fstat(p, &st) == 0 && st.st_ino == own.st_ino && st.st_dev == own.st_dev)
-        close(p);
-      else if (p >= 0 && n_paths < 1024)
-        paths[n_paths++] = p;
-      else if (p >= 0)
-        close(p);
-    }
-    if (d)
-      closedir(d);
-  }
-  for (int i = 0; i < n_paths; i++) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", paths[i]);
-    int w = open(path, O_WRONLY | O_CLOEXEC);
-    if (w >= 0) {
-      reopened++;
-      if (write(w, "#!/bin/sh\necho pwned\n", 21) == 21)
-        written++;
-      close(w);
-    }
-  }
-  printf("seen=%d exe_paths=%d exe_writes=%d reopened=%d written=%d\n", n_seen, n_paths, writes, reopened,
-         written);
-  return 0;
+# The copy in $RT_COPY (named so that its processes' comm starts with "skiff", as exe-watcher looks
+# for), its checksum in $RT_SUM; rt ARGS... runs it with the test's --root.
+copy_runtime() {
+  RT_COPY="$BATS_TEST_TMPDIR/skiff-copy"
+  cp "$SKIFF" "$RT_COPY"
+  RT_SUM=$(sha256sum <"$RT_COPY")
 }
-EOF
-  update_config '.process.args = ["/attack", "/shared/done", "60"]'
-  update_config "$1"
-  "$copy" --root "$SKIFF_ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- ||
-    fail "create: $(cat "$BATS_TEST_TMPDIR/out")"
-  "$copy" --root "$SKIFF_ROOT" start "$ID" 3>&-
-  # a long PATH keeps each exec child a while between its last capability change and execve
+
+rt() {
+  timeout --foreground -k 5 "${SKIFF_TEST_TIMEOUT:-120}" "$RT_COPY" --root "$SKIFF_ROOT" "$@" 3>&-
+}
+
+assert_runtime_intact() {
+  [[ $(sha256sum <"$RT_COPY") == "$RT_SUM" ]] || fail "the runtime binary was modified: $(head -c 64 "$RT_COPY" | tr -cd '[:print:]\n')"
+}
+
+# The image's half of the #!/proc/self/exe attack: the fake ELF interpreter at the path of the runtime's
+# PT_INTERP, /pwn (the script), and /shared, where the interpreter reports (report_exe_attack).
+plant_exe_attack() {
+  local interp loader
+  requires readelf
+  interp=$(readelf -l "$RT_COPY" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+  [[ -n $interp ]] || skip "a static runtime: there is no ELF interpreter for an image to supply"
+  INTERP=$interp
+  loader=$(helper_program fake-loader)
+  mkdir -p "$ROOTFS$(dirname "$interp")"
+  cp "$loader" "$ROOTFS$interp"
+  printf '#!/proc/self/exe\n' >"$ROOTFS/pwn"
+  chmod 755 "$ROOTFS/pwn"
+  SHARED=${SHARED:-$(shared_dir)}
+  update_config '.process.env += ["ATTACK_REPORT=/shared/report", "ATTACK_SELF=" + $i, "ATTACK_SECONDS=20"]' \
+    --arg i "$interp"
+}
+
+report_exe_attack() {
+  local report=""
+  [[ -e $SHARED/report ]] && report=$(cat "$SHARED/report")
+  echo "fake interpreter's report: ${report:-none (it never ran)}"
+  assert_runtime_intact
+  [[ $report != *written* ]] || fail "the image's interpreter wrote the runtime binary: $report"
+}
+
+# wait_for_exit PID [SECONDS]: the process is gone (or a zombie)
+wait_for_exit() {
+  local tries=$((${2:-30} * 20)) state
+  while ((tries-- > 0)); do
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+    [[ $state == Z ]] && return 0
+    sleep 0.05
+  done
+  fail "process $1 did not exit"
+}
+
+@test "CVE-2019-5736: #!/proc/self/exe as the container's process cannot write the runtime binary (run)" {
+  copy_runtime
+  plant_exe_attack
+  update_config '.process.args = ["/pwn"]'
+  rt run -d --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 || fail "run: $(cat "$BATS_TEST_TMPDIR/out")"
+  wait_for_status "$ID" stopped 30
+  rt delete "$ID"
+  report_exe_attack
+}
+
+@test "CVE-2019-5736: #!/proc/self/exe started by exec cannot write the runtime binary" {
+  copy_runtime
+  plant_exe_attack
+  update_config '.process.args = ["sleep", "1000"]'
+  rt run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 || fail "run failed"
+  rt exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$ID" /pwn </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 ||
+    echo "exec: $(cat "$BATS_TEST_TMPDIR/out")"
+  [[ -s $BATS_TEST_TMPDIR/pid ]] && wait_for_exit "$(cat "$BATS_TEST_TMPDIR/pid")"
+  rt delete --force "$ID"
+  report_exe_attack
+}
+
+@test "CVE-2019-5736: #!/proc/self/exe in a user namespace that maps root to the host's root" {
+  requires userns
+  copy_runtime
+  plant_exe_attack
+  update_config '.process.args = ["/pwn"] | .linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 0, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 65536}]'
+  rt run -d --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 || fail "run: $(cat "$BATS_TEST_TMPDIR/out")"
+  wait_for_status "$ID" stopped 30
+  rt delete "$ID"
+  report_exe_attack
+}
+
+# exe-watcher, built by make, copied into the rootfs as /watcher; WATCH is the command line that
+# runs it, looking for the runtime's processes by their name (runc names its own "runc:[N:...]")
+plant_watcher() {
+  WATCH='["/watcher", "/shared/done", "60", "skiff"]'
+  is_runc && WATCH='["/watcher", "/shared/done", "60", "runc"]'
+  cp "$(helper_program exe-watcher)" "$ROOTFS/watcher"
+  SHARED=${SHARED:-$(shared_dir)}
+}
+
+# A PATH of 3000 missing directories before /bin: each exec child looks a while for its program,
+# between its last capability change and its exec (the window an attacker has).
+long_path() {
   local path=/bin i
   for ((i = 0; i < 3000; i++)); do path="/nonexistent$i:$path"; done
-  for ((i = 0; i < 40; i++)); do
-    "$copy" --root "$SKIFF_ROOT" exec -e "PATH=$path" "$ID" true </dev/null 3>&- || fail "exec $i failed"
-  done
-  touch "$shared/done"
-  wait_for_status "$ID" stopped 20
-  "$copy" --root "$SKIFF_ROOT" delete "$ID" 3>&-
-  ATTACK=$(cat "$BATS_TEST_TMPDIR/out")
-  echo "attack: $ATTACK"
-  after=$(sha256sum <"$copy")
-  [[ $after == "$before" ]] || fail "the runtime binary was modified"
-  [[ $ATTACK =~ seen=([0-9]+) ]] || fail "no report from the attack: $ATTACK"
-  ((BASH_REMATCH[1] > 0)) || fail "the attack never saw an exec child: nothing was tested"
+  echo "$path"
 }
+
+# watched_execs ID N EXEC-OPTIONS...: N execs of `true` into ID, for a watcher to catch
+watched_execs() {
+  local id=$1 n=$2 i path
+  shift 2
+  path=$(long_path)
+  for ((i = 0; i < n; i++)); do
+    rt exec -e "PATH=$path" "$@" "$id" true </dev/null || fail "exec $i failed"
+  done
+}
+
+# The watcher's report, after it was told to stop: in $ATTACK; it must have seen exec children.
+watcher_report() {
+  ATTACK=$(cat "$1")
+  echo "watcher: $ATTACK"
+  assert_runtime_intact
+  [[ $ATTACK =~ seen=([0-9]+) ]] || fail "no report from the watcher: $ATTACK"
+  ((BASH_REMATCH[1] > 0)) || fail "the watcher never saw an exec child: nothing was tested"
+  [[ $ATTACK == *" exe_writes=0 "* && $ATTACK == *" written=0" ]] || fail "the watcher wrote what it reached: $ATTACK"
+}
+
+# The watcher as the container's process, with the capabilities of config filter $1 applied; N execs.
+attack_runtime_exe() {
+  copy_runtime
+  plant_watcher
+  update_config ".process.args = $WATCH"
+  update_config "$1"
+  rt create --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 || fail "create: $(cat "$BATS_TEST_TMPDIR/out")"
+  rt start "$ID"
+  watched_execs "$ID" 40
+  touch "$SHARED/done"
+  wait_for_status "$ID" stopped 20
+  rt delete "$ID"
+  watcher_report "$BATS_TEST_TMPDIR/out"
+}
+
+PTRACE_CAPS='.process.capabilities.bounding += ["CAP_SYS_PTRACE"] | .process.capabilities.effective += ["CAP_SYS_PTRACE"] | .process.capabilities.permitted += ["CAP_SYS_PTRACE"]'
 
 @test "CVE-2019-5736: a container cannot reach the runtime binary through /proc/<pid>/exe of an exec" {
   attack_runtime_exe '.'
@@ -143,13 +178,96 @@ EOF
 @test "CVE-2019-5736: with CAP_SYS_PTRACE the container reaches only a sealed copy of the runtime" {
   # CAP_SYS_PTRACE in the host's user namespace opens /proc/<pid>/exe of a non-dumpable process:
   # what it finds must be the sealed memfd copy skiff runs from for such containers
-  attack_runtime_exe '.process.capabilities.bounding += ["CAP_SYS_PTRACE"] | .process.capabilities.effective += ["CAP_SYS_PTRACE"] | .process.capabilities.permitted += ["CAP_SYS_PTRACE"] | .linux.namespaces |= map(select(.type != "user"))'
+  attack_runtime_exe "$PTRACE_CAPS"
   [[ $ATTACK =~ exe_paths=([0-9]+) ]] && ((BASH_REMATCH[1] > 0)) ||
     fail "the attack opened no exe: CAP_SYS_PTRACE did not reach the exec children, nothing was tested: $ATTACK"
-  [[ $ATTACK == *" exe_writes=0 "* && $ATTACK == *" written=0" ]] || fail "the attack wrote to what it reached: $ATTACK"
+}
+
+@test "CVE-2019-5736: exec --process without CAP_SYS_PTRACE next to a process that has it" {
+  # The form containerd's shim uses: the exec's own process lacks CAP_SYS_PTRACE, the container's
+  # has it. With the #!/proc/self/exe attack among the execs.
+  copy_runtime
+  plant_exe_attack
+  plant_watcher
+  update_config "$PTRACE_CAPS | .process.args = $WATCH"
+  jq --arg path "$(long_path)" '.process | .args = ["true"] | .env = ["PATH=" + $path]
+    | .capabilities |= map_values(map(select(. != "CAP_SYS_PTRACE")))' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+  jq '.args = ["/pwn"] | .env += ["ATTACK_REPORT=/shared/report", "ATTACK_SELF=" + $i]' \
+    --arg i "$INTERP" "$BATS_TEST_TMPDIR/p.json" >"$BATS_TEST_TMPDIR/pwn.json"
+  rt create --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 || fail "create: $(cat "$BATS_TEST_TMPDIR/out")"
+  rt start "$ID"
+  local i
+  for ((i = 0; i < 40; i++)); do
+    rt exec --process "$BATS_TEST_TMPDIR/p.json" "$ID" </dev/null || fail "exec $i failed"
+  done
+  rt exec -d --pid-file "$BATS_TEST_TMPDIR/pid" --process "$BATS_TEST_TMPDIR/pwn.json" "$ID" </dev/null >/dev/null 2>&1
+  [[ -s $BATS_TEST_TMPDIR/pid ]] && wait_for_exit "$(cat "$BATS_TEST_TMPDIR/pid")"
+  touch "$SHARED/done"
+  wait_for_status "$ID" stopped 20
+  rt delete "$ID"
+  watcher_report "$BATS_TEST_TMPDIR/out"
+  [[ $ATTACK =~ exe_paths=([0-9]+) ]] && ((BASH_REMATCH[1] > 0)) ||
+    fail "the watcher opened no exe: CAP_SYS_PTRACE did not reach the exec children, nothing was tested"
+  report_exe_attack
+}
+
+@test "CVE-2019-5736: after an exec gave CAP_SYS_PTRACE, every later exec runs from the sealed copy" {
+  copy_runtime
+  plant_watcher
+  update_config '.process.args = ["sleep", "1000"]'
+  rt run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 || fail "run failed"
+  local -a watch
+  mapfile -t watch < <(jq -r '.[]' <<<"$WATCH")
+  rt exec -d --cap CAP_SYS_PTRACE --pid-file "$BATS_TEST_TMPDIR/pid" "$ID" "${watch[@]}" \
+    </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 || fail "exec of the watcher failed"
+  watched_execs "$ID" 40
+  touch "$SHARED/done"
+  wait_for_exit "$(cat "$BATS_TEST_TMPDIR/pid")"
+  rt delete --force "$ID"
+  watcher_report "$BATS_TEST_TMPDIR/out"
+}
+
+@test "CVE-2019-5736: execs into a container that joined another's pid namespace run from the sealed copy" {
+  # The watcher's container holds CAP_SYS_PTRACE; the other one, in the same pid namespace, does not.
+  copy_runtime
+  plant_watcher
+  update_config "$PTRACE_CAPS | .process.args = $WATCH"
+  rt run -d --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 || fail "run of the watcher failed"
+  local other=$(new_id) bundle2="$BATS_TEST_TMPDIR/bundle2" pid
+  pid=$(container_pid "$ID")
+  mkdir -p "$bundle2"
+  jq --arg root "$ROOTFS" --arg ns "/proc/$pid/ns/pid" '.root.path = $root | .process.args = ["sleep", "1000"]
+    | .process.capabilities |= map_values(map(select(. != "CAP_SYS_PTRACE")))
+    | .mounts |= map(select(.destination != "/shared"))
+    | .linux.namespaces = [.linux.namespaces[] | select(.type != "pid")] + [{type: "pid", path: $ns}]' \
+    "$BUNDLE/config.json" >"$bundle2/config.json"
+  rt run -d --bundle "$bundle2" "$other" </dev/null >/dev/null 2>&1 || fail "run of the second container failed"
+  watched_execs "$other" 40
+  touch "$SHARED/done"
+  rt delete --force "$other"
+  wait_for_status "$ID" stopped 20
+  rt delete "$ID"
+  watcher_report "$BATS_TEST_TMPDIR/out"
+}
+
+@test "CVE-2019-5736: CAP_SYS_PTRACE of a user namespace does not reach the runtime, which runs no copy then" {
+  # Even with container root mapped to the host's root: the mm of skiff's init and exec children
+  # belongs to the host's user namespace, and they are non-dumpable.
+  requires userns
+  attack_runtime_exe "$PTRACE_CAPS"' | .linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 0, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 65536}]'
+  [[ $ATTACK == *" exe_paths=0 exe_writes=0 reopened=0 written=0" ]] || fail "the container reached the runtime: $ATTACK"
+  runc_lacks "skiff's choice of when to run from a sealed copy"
+  update_config '.process.args = ["sleep", "1000"]'
+  create_container "$ID"
+  run readlink "/proc/$(container_pid "$ID")/exe"
+  [[ $output != *memfd* ]] || fail "a container in a user namespace got the sealed copy: $output"
+  skiff delete --force "$ID"
 }
 
 @test "CVE-2019-5736: only containers that could reach it pay for the sealed copy" {
+  runc_lacks "skiff's choice of when to run from a sealed copy"
   update_config '.process.args = ["sleep", "1000"]'
   create_container "$ID"
   run readlink "/proc/$(container_pid "$ID")/exe"
@@ -162,6 +280,24 @@ EOF
   run cat "/proc/$(container_pid "$ID")/comm"
   assert_output skiff
   skiff delete --force "$ID"
+  # a pid namespace it does not own: others' processes may hold CAP_SYS_PTRACE
+  update_config '.process.capabilities.bounding -= ["CAP_SYS_PTRACE"]'
+  remove_namespace pid
+  create_container "$ID"
+  run readlink "/proc/$(container_pid "$ID")/exe"
+  [[ $output == "/memfd:skiff (deleted)" ]] || fail "a container in the host's pid namespace does not get the sealed copy: $output"
+  skiff delete --force "$ID"
+}
+
+@test "CVE-2019-5736: the container's program is executed through a sealed static trampoline" {
+  runc_lacks "skiff's exec trampoline"
+  # what /proc/self/exe of the process that executes the container's program leads to
+  printf '#!/proc/self/exe\n' >"$ROOTFS/pwn"
+  chmod 755 "$ROOTFS/pwn"
+  set_args /pwn
+  capture skiff run --bundle "$BUNDLE" "$ID"
+  [[ $status -eq 127 && $stderr == *"skiff's exec trampoline, not a command"* ]] ||
+    fail "the script did not meet the trampoline: status $status, $stderr"
 }
 
 # ---- the init stays non-dumpable until exec --------------------------------------------------------
@@ -413,4 +549,26 @@ redirect_hook() {
   [[ -z $(ls -A "$outside") ]] || fail "the host directory was written: $(ls -A "$outside")"
   [[ ! -e /escaped ]] || fail "a directory was created at the host's /"
   if grep -q -F "$outside" /proc/self/mountinfo; then fail "a mount was made on the host path"; fi
+}
+
+# ---- --pid-file in a world-writable directory -----------------------------------------------------------
+
+@test "--pid-file: a temporary name planted in a world-writable directory is refused, never followed" {
+  requires unshare
+  local dir="$BATS_TEST_TMPDIR/public" victim="$BATS_TEST_TMPDIR/victim"
+  mkdir -m 1777 "$dir"
+  echo secret >"$victim"
+  chmod 600 "$victim"
+  # The runtime's temporary names beside the pid file: skiff's ".<name>.<pid>" (pid 2 in a pid
+  # namespace of its own, below, with its own /proc), runc's ".<name>". A local user makes them
+  # symlinks to a root file.
+  ln -s "$victim" "$dir/.pid.2"
+  ln -s "$victim" "$dir/.pid"
+  set_args sleep 1000
+  capture unshare --pid --fork --mount-proc sh -c '"$@"; exit $?' sh "$SKIFF" --root "$SKIFF_ROOT" run -d --pid-file "$dir/pid" \
+    --bundle "$BUNDLE" "$ID"
+  [[ $(cat "$victim") == secret ]] || fail "the root-owned file got the pid: $(cat "$victim")"
+  [[ -L $dir/.pid.2 && -L $dir/.pid ]] || fail "a planted name was removed or replaced"
+  expect_error run "pid file" "exists already" --runc "file exists" --runc-lines 40
+  if skiff state "$ID" >/dev/null 2>&1; then skiff delete --force "$ID"; fi
 }

@@ -19,6 +19,7 @@
 #   create_container ID [FLAGS]  `skiff create`, the container's stdio on $BATS_TEST_TMPDIR/ID.{out,err}
 #   container_status ID / container_pid ID / wait_for_status ID STATUS [SECONDS] / wait_for_file PATH
 #   shared_dir                   bind-mounts a fresh host dir at /shared (rw) and prints its host path
+#   helper_program NAME          path of tests/helpers/NAME (static test programs, built by make)
 #   defer CMD...                 runs CMD at teardown, before the leak check (host mounts, netns...)
 #   requires FEATURE...          skips unless each is there: root, cgroup2, cgroup1, systemd, userns,
 #                                timens, qemu, or any command name
@@ -180,6 +181,14 @@ add_namespace() {
 
 remove_namespace() {
   update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != $t)]' --arg t "$1"
+}
+
+# helper_program NAME: the path of tests/helpers/NAME, built by make (static programs the tests put in
+# containers); fails the test when it is not built.
+helper_program() {
+  local path=${SKIFF_BUILDDIR:-$BATS_TEST_DIRNAME/../..}/tests/helpers/$1
+  [[ -x $path ]] || fail "tests/helpers/$1 is not built (make; set SKIFF_BUILDDIR for a separate build tree)"
+  echo "$path"
 }
 
 # A fresh host directory bind-mounted read-write at /shared in the container.

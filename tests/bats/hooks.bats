@@ -315,6 +315,16 @@ expect_nothing_left() {
   expect_nothing_left "$ID"
 }
 
+@test "hooks: a timeout too large for milliseconds in 32 bits neither expires at once nor never" {
+  # 4294968 s is 4294968000 ms: 704 ms when that wraps in 32 bits
+  add_hook prestart 'sleep 1.5; touch "$LOG/slept"' 4294968
+  add_hook startContainer 'sleep 1.5; touch "$LOG/slept-in-container"' 4294968
+  set_args true
+  run --separate-stderr skiff run --bundle "$BUNDLE" "$ID" </dev/null
+  assert_success
+  [[ -e $SHARED/slept && -e $SHARED/slept-in-container ]] || fail "a hook was cut short: $stderr"
+}
+
 @test "hooks: a timeout also kills what the hook started" {
   runc_lacks "runc kills only the hook process"
   add_hook prestart '(sleep 60; true); true' 1

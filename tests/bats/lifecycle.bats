@@ -357,6 +357,18 @@ wait_process_gone() {
   skiff delete --force "$b"
 }
 
+@test "list: an id starting with a dot is listed like any other" {
+  local dotted=".$(new_id)"
+  set_args sleep 1000
+  create_container "$dotted"
+  run skiff list --quiet
+  assert_success
+  assert_output "$dotted"
+  run skiff list --format json
+  echo "$output" | jq -e --arg id "$dotted" 'map(.id) == [$id]'
+  skiff delete --force "$dotted"
+}
+
 @test "list: an empty or missing root lists nothing" {
   run skiff list
   assert_success

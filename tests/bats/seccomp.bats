@@ -382,3 +382,130 @@ syscalls_except() {
   run_container true
   expect_error run --runc-lines 2 --runc listenerPath 'linux.seccomp.syscalls[0].action' listenerPath
 }
+
+# ---- profiles older than the kernel and the runtime ------------------------------------------------
+# fixtures/seccomp-2019.json has the shape of Docker's default profile of 2018-2020 as engines hand it
+# to the runtime: SCMP_ACT_ERRNO by default and an allow list without the system calls added since
+# (execveat, faccessat2, close_range, clone3, openat2, pidfd_open, ...). The runtime's own work must
+# not depend on them, and a newer call must fail as on an older kernel (ENOSYS), so that libc falls
+# back.
+
+old_profile() {
+  update_config '.linux.seccomp = $p[0]' --slurpfile p "$BATS_TEST_DIRNAME/fixtures/seccomp-2019.json"
+}
+
+@test "a profile older than the runtime: run, create/start and exec work, noNewPrivileges set or not" {
+  old_profile
+  local nnp user id expected
+  for nnp in true false; do
+    for user in 0 1000; do
+      update_config '.process.noNewPrivileges = $n | .process.user = {uid: $u, gid: $u}' \
+        --argjson n "$nnp" --argjson u "$user"
+      expected=$(printf '%s\n' "$user" ok)
+      run_container sh -c 'id -u; ls / >/dev/null && echo ok'
+      [[ $status -eq 0 && $output == "$expected" ]] ||
+        fail "run, noNewPrivileges $nnp, uid $user: status $status, output $output, stderr $stderr"
+      id=$(new_id)
+      set_args sh -c 'id -u; echo ok; exec sleep 1000'
+      create_container "$id"
+      skiff start "$id" || fail "start, noNewPrivileges $nnp, uid $user: $(cat "$BATS_TEST_TMPDIR/$id.err")"
+      run --separate-stderr skiff exec "$id" sh -c 'id -u; cat /proc/self/status >/dev/null && echo ok'
+      [[ $status -eq 0 && $output == "$expected" ]] ||
+        fail "exec, noNewPrivileges $nnp, uid $user: status $status, output $output, stderr $stderr"
+      run --separate-stderr skiff exec --user 0 "$id" id -u
+      [[ $status -eq 0 && $output == 0 ]] || fail "exec --user 0, noNewPrivileges $nnp: $status $output $stderr"
+      skiff delete --force "$id"
+      [[ $(head -2 "$BATS_TEST_TMPDIR/$id.out") == "$expected" ]] ||
+        fail "create/start, noNewPrivileges $nnp, uid $user: $(cat "$BATS_TEST_TMPDIR/$id.out" "$BATS_TEST_TMPDIR/$id.err")"
+    done
+  done
+}
+
+@test "a profile older than the runtime: with a terminal and a startContainer hook too" {
+  old_profile
+  update_config '.process.noNewPrivileges = false | .hooks.startContainer = [{path: "/bin/true", args: ["true"]}]'
+  # runc's run in the foreground wants a terminal of its own for that
+  is_runc || update_config '.process.terminal = true'
+  run_container sh -c '{ ! [ -t 0 ] || tty >/dev/null; } && echo ok'
+  assert_success
+  [[ $output == ok* ]] || fail "output: $output"
+}
+
+@test "a profile older than the runtime: a startContainer hook still times out (no pidfd_open)" {
+  old_profile
+  update_config '.hooks.startContainer = [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]'
+  local start=$SECONDS
+  run_container echo the process ran
+  ((SECONDS - start < 15)) || fail "the hook ran for $((SECONDS - start)) s"
+  expect_error run startContainer "timed out" --runc "timeout"
+  [[ $output != *"the process ran"* ]] || fail "the process ran"
+}
+
+@test "after the filter the runtime makes only the calls that cannot move (init and exec, noNewPrivileges or not)" {
+  # Allowed: what the static test program makes (strace), the init's steps 7 and 8 (sendmsg,
+  # recvmsg; the exec fifo: openat, write), and capset for the capabilities kept to load the
+  # filter without noNewPrivileges. The trampoline's execveat and fcntl are the stub's.
+  cp "$(helper_program syscall-errno)" "$ROOTFS/bin/syscall-errno"
+  set_seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"action": "SCMP_ACT_ALLOW", "names": [
+    "arch_prctl", "brk", "execve", "exit_group", "getpid", "getrandom", "mprotect", "newfstatat", "prlimit64",
+    "readlink", "rseq", "set_robust_list", "set_tid_address", "write",
+    "sendmsg", "recvmsg", "openat", "capset"]}]}'
+  [[ $(uname -m) == x86_64 ]] || skip "the program's system calls were listed on x86_64"
+  runc_lacks "a runtime that does all of its own work before the filter"
+  local nnp id
+  for nnp in true false; do
+    update_config '.process.noNewPrivileges = $n | .process.args = ["syscall-errno", "getpid"]' --argjson n "$nnp"
+    run_container
+    [[ $status -eq 0 && $output == "getpid ok" ]] || fail "run, noNewPrivileges $nnp: $status $output $stderr"
+    id=$(new_id)
+    create_container "$id"
+    run --separate-stderr skiff exec "$id" syscall-errno getpid
+    [[ $status -eq 0 && $output == "getpid ok" ]] || fail "exec, noNewPrivileges $nnp: $status $output $stderr"
+    skiff start "$id"
+    wait_for_status "$id" stopped
+    [[ $(cat "$BATS_TEST_TMPDIR/$id.out") == "getpid ok" ]] || fail "start, noNewPrivileges $nnp: $(cat "$BATS_TEST_TMPDIR/$id.out" "$BATS_TEST_TMPDIR/$id.err")"
+    skiff delete "$id"
+  done
+}
+
+@test "system calls newer than the profile fail with ENOSYS, the ones it leaves out with its errno" {
+  old_profile
+  cp "$(helper_program syscall-errno)" "$ROOTFS/bin/syscall-errno"
+  # 1000: no such call yet; clone3 (Linux 5.3): newer than the profile; membarrier (4.3): older
+  # than its newest call, but not allowed
+  run_container syscall-errno 1000 clone3 membarrier getpid
+  assert_success
+  assert_output "$(printf '%s\n' '1000 ENOSYS' 'clone3 ENOSYS' 'membarrier EPERM' 'getpid ok')"
+  # the same for exec, and with noNewPrivileges unset
+  update_config '.process.noNewPrivileges = false'
+  set_args sleep 1000
+  create_container "$ID"
+  skiff start "$ID"
+  run --separate-stderr skiff exec "$ID" syscall-errno 1000 membarrier
+  assert_success
+  assert_output "$(printf '%s\n' '1000 ENOSYS' 'membarrier EPERM')"
+  skiff delete --force "$ID"
+}
+
+@test "ENOSYS for newer system calls only replaces an errno default (as runc)" {
+  cp "$(helper_program syscall-errno)" "$ROOTFS/bin/syscall-errno"
+  # an allow-all default: whatever the kernel says (clone3(NULL, 0) is EINVAL)
+  block '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO 28
+  run_container syscall-errno clone3 1000
+  assert_success
+  assert_output "$(printf '%s\n' 'clone3 EINVAL' '1000 ENOSYS')"
+  # kill by default: a strict allow list means it
+  set_seccomp "$(jq '{defaultAction: "SCMP_ACT_KILL_PROCESS", syscalls: [.syscalls[0], {names: ["arch_prctl", "clone"], action: "SCMP_ACT_ALLOW"}]}' \
+    "$BATS_TEST_DIRNAME/fixtures/seccomp-2019.json")"
+  run_container sh -c 'syscall-errno getpid; exec syscall-errno 1000'
+  assert_equal "$status" 159
+  assert_output 'getpid ok'
+}
+
+@test "a startContainer hook that the filter kills: error running hook" {
+  block '["mkdir", "mkdirat"]' SCMP_ACT_KILL
+  update_config '.hooks.startContainer = [{path: "/bin/mkdir", args: ["mkdir", "/tmp/hook-dir"]}]'
+  run_container sh -c 'echo the process ran'
+  expect_error run "startContainer" "error running hook" "SIGSYS" --runc "error running hook" --runc "bad system call"
+  [[ $output != *"the process ran"* ]] || fail "the process ran"
+}

@@ -151,6 +151,10 @@ s_exec_setup() { rt run --detach --bundle "$BENCH_TMP/sleep" "bench-$RT_TAG-exec
 s_exec() { timed exec rt exec "bench-$RT_TAG-exec" /bin/true; }
 s_state() { timed state rt state "bench-$RT_TAG-exec"; }
 s_exec_teardown() { rt delete --force "bench-$RT_TAG-exec"; }
+# exec into a container whose process has CAP_SYS_PTRACE (skiff: from its sealed copy, CVE-2019-5736)
+s_exec_ptrace_setup() { rt run --detach --bundle "$BENCH_TMP/ptrace-sleep" "bench-$RT_TAG-execp"; }
+s_exec_ptrace() { timed exec_ptrace rt exec "bench-$RT_TAG-execp" /bin/true; }
+s_exec_ptrace_teardown() { rt delete --force "bench-$RT_TAG-execp"; }
 
 s_rss() { # I: peak RSS (KiB) of `run` of the rss bundle, as wait4() reports it to /usr/bin/time
   local id=bench-$RT_TAG-rss-$1

@@ -100,8 +100,9 @@ make_rootfs "$BENCH_TMP/rootfs"
 make_bundle "$BENCH_TMP/true" '["/bin/true"]'
 # the same with CAP_SYS_PTRACE: skiff runs such containers from a sealed copy of itself (CVE-2019-5736)
 make_bundle "$BENCH_TMP/ptrace" '["/bin/true"]'
+make_bundle "$BENCH_TMP/ptrace-sleep" '["sleep", "1000000"]'
 sed -i -E '/"(bounding|effective|permitted)"/s/"CAP_NET_BIND_SERVICE"\]/"CAP_NET_BIND_SERVICE", "CAP_SYS_PTRACE"]/' \
-  "$BENCH_TMP/ptrace/config.json"
+  "$BENCH_TMP/ptrace/config.json" "$BENCH_TMP/ptrace-sleep/config.json"
 # For peak RSS, a container process smaller than any runtime (busybox alone peaks at ~1.3 MiB): a static
 # C program that returns at once, if a compiler is there.
 RSS_CMD=/bin/exit0
@@ -155,6 +156,9 @@ for test in $TESTS; do
     for ((i = 0; i < BENCH_ITER; i++)); do each exec "$i"; done
     for ((i = 0; i < BENCH_ITER; i++)); do each state "$i"; done
     each exec_teardown
+    each exec_ptrace_setup
+    for ((i = 0; i < BENCH_ITER; i++)); do each exec_ptrace "$i"; done
+    each exec_ptrace_teardown
     ;;
   rss)
     progress "peak RSS ($BENCH_RSS_ITER samples)"
@@ -257,6 +261,7 @@ if [[ $TESTS == *run* ]]; then
 fi
 if [[ $TESTS == *exec* ]]; then
   row exec "exec /bin/true" "<=0.6x crun" "$(verdict "$(ratio "$(val exec skiff)" "$(val exec crun)")" 0.6)"
+  row exec_ptrace "exec, CAP_SYS_PTRACE"
   row state "state" "<=0.5x crun" "$(verdict "$(ratio "$(val state skiff)" "$(val state crun)")" 0.5)"
 fi
 if [[ $TESTS == *rss* ]]; then

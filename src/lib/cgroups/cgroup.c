@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
 
@@ -281,6 +282,22 @@ bool cgroup_memory_join_deferrable(const struct cgroup *cg) {
   return l && !cg->unit && !cg->finished && l->v1_of[CG_MEMORY] >= 0;
 }
 
+int cgroup_memory_origin_open(struct skiff_error *err) {
+  const struct cg_layout *l = cg_layout_get(err);
+  if (!l || cg_layout_load_own(err) < 0)
+    return -1;
+  if (l->v1_of[CG_MEMORY] < 0)
+    return skiff_fail(err, ENOENT, "no v1 memory hierarchy");
+  const struct cg_hierarchy *h = &l->h[l->v1_of[CG_MEMORY]];
+  cleanup_free char *path = xasprintf("%s/%s%stasks", h->mount, h->own, *h->own ? "/" : "");
+  if (!path)
+    return skiff_fail_errno(err, ENOMEM, "memory cgroup");
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "open %s", path);
+  return fd;
+}
+
 /* systemd: the unit, started with the init in it, gives the cgroup in the hierarchies systemd
  * manages; the others (v1 controllers systemd does not use) are made here, and every limit is
  * written as the fs driver does. The init still moves itself in everywhere: a no-op where systemd
@@ -294,7 +311,7 @@ static int systemd_finish(struct cgroup *cg, const struct cg_layout *l, pid_t pi
     return skiff_error_prefix(err, "systemd unit %s", cg->unit->name);
   struct cg_target t;
   cg_target_build(&t, l, &cg->dirs, cg->leaf_v2, false);
-  if (cg_apply(&t, cg->res, err) < 0)
+  if (cg_apply(&t, cg->res, true, err) < 0)
     return -1;
   for (size_t i = 0; i < cg->dirs.n; i++) {
     const struct cg_dir *d = &cg->dirs.d[i];
@@ -322,7 +339,7 @@ int cgroup_finish(struct cgroup *cg, pid_t pid, struct skiff_error *err) {
     fresh = fresh && !cg->dirs.d[i].keep;
   struct cg_target t;
   cg_target_build(&t, l, &cg->dirs, cg->leaf_v2, fresh);
-  if (cg_apply(&t, cg->res, err) < 0)
+  if (cg_apply(&t, cg->res, true, err) < 0)
     return -1;
   for (size_t i = first_v1; i < cg->dirs.n; i++) {
     const struct cg_dir *d = &cg->dirs.d[i];

@@ -49,6 +49,10 @@ bool cgroup_finished(const struct cgroup *cg);
  * says why): the fs driver, memory a v1 controller, the v1 part still to be made by cgroup_finish. */
 bool cgroup_memory_join_deferrable(const struct cgroup *cg);
 
+/* The "tasks" file of the v1 memory cgroup skiff itself runs in, open for writing: where the init
+ * steps back to after its late join (init.c). -1 with err filled when there is none. */
+int cgroup_memory_origin_open(struct skiff_error *err);
+
 /* The resolved path to keep in the state file and give to the functions below. Opaque:
  * "/a/b" usually, one "hierarchy:/path" line per hierarchy when they differ, '~' in front when
  * the cgroup existed before, '@' in front for a systemd unit's (delete stops the unit). Owned by

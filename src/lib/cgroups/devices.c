@@ -61,12 +61,14 @@ int cg_validate_devices(const struct oci_resources *res, struct skiff_error *err
 }
 
 int cg_dev_rules_build(const struct oci_resources *res, struct cg_dev_rules *out, struct skiff_error *err) {
-  size_t nd = sizeof default_rules / sizeof default_rules[0];
-  out->v = malloc((res->n_devices + nd) * sizeof *out->v);
+  size_t nd = sizeof default_rules / sizeof default_rules[0], n_config = res ? res->n_devices : 0;
+  out->v = malloc((n_config + nd + 1) * sizeof *out->v);
   if (!out->v)
     return skiff_fail_errno(err, ENOMEM, F);
   out->n = 0;
-  for (size_t i = 0; i < res->n_devices; i++) {
+  if (!n_config) /* a new cgroup allows every device (its parent's): no rule is not "all" */
+    out->v[out->n++] = (struct cg_dev_rule){false, 'a', -1, -1, CG_DEV_RWM};
+  for (size_t i = 0; i < n_config; i++) {
     const struct oci_device_cgroup *d = &res->devices[i];
     struct cg_dev_rule *r = &out->v[out->n++];
     r->allow = d->allow;

@@ -195,8 +195,10 @@ uint64_t cg_blkio_to_io_weight(uint64_t blkio_weight);
 int cg_validate(const struct oci_resources *res, struct skiff_error *err);
 /* Bitmask of the controllers the resources need. */
 unsigned cg_needed_controllers(const struct oci_resources *res);
-/* Writes everything that is set, controller by controller. */
-int cg_apply(const struct cg_target *t, const struct oci_resources *res, struct skiff_error *err);
+/* Writes everything that is set, controller by controller (res may be NULL). creating: a new
+ * container's cgroup, whose devices are restricted even when res names none (runc's default
+ * list); else (update) what res leaves out stays as it is. */
+int cg_apply(const struct cg_target *t, const struct oci_resources *res, bool creating, struct skiff_error *err);
 
 int cg_apply_memory(const struct cg_target *t, const struct oci_memory *m, struct skiff_error *err);
 int cg_apply_cpu(const struct cg_target *t, const struct oci_cpu *c, struct skiff_error *err);
@@ -232,8 +234,9 @@ struct cg_dev_rules {
 };
 
 int cg_validate_devices(const struct oci_resources *res, struct skiff_error *err);
-/* linux.resources.devices, then the devices every container gets (/dev/null, zero, full,
- * random, urandom, tty, ptmx, pts, mknod of anything). */
+/* linux.resources.devices (res may be NULL), then the devices every container gets (/dev/null,
+ * zero, full, random, urandom, tty, ptmx, pts, mknod of anything). Without any rule of the config,
+ * everything else is denied first: a config that names no device gets only those, as with runc. */
 int cg_dev_rules_build(const struct oci_resources *res, struct cg_dev_rules *out, struct skiff_error *err);
 /* Folds rules into the v1 kernel's model: a default and a list of exceptions to it. */
 struct cg_dev_state {

@@ -108,10 +108,15 @@ int cg_validate(const struct oci_resources *res, struct skiff_error *err) {
   return validate_rest(res, err);
 }
 
-static int apply_devices(const struct cg_target *t, const struct oci_resources *res,
+static int apply_devices(const struct cg_target *t, const struct oci_resources *res, bool creating,
                          struct skiff_error *err) {
-  if (!res->n_devices)
-    return 0; /* nothing restricted: the cgroup keeps its parent's (allow-all) devices */
+  bool configured = res && res->n_devices;
+  if (!configured && !creating)
+    return 0; /* update: the rules stay as they are */
+  /* Nothing to restrict with: no devices controller here, or cgroup2's eBPF program, which only
+   * the host's root may load (rootless; its devices are what the user may open anyway). */
+  if (!configured && (t->fd[CG_DEVICES] < 0 || (t->v2[CG_DEVICES] && geteuid() != 0)))
+    return 0;
   if (t->fd[CG_DEVICES] < 0)
     return skiff_fail(err, ENOENT, "linux.resources.devices: devices controller not available");
   struct cg_dev_rules rules = {0};
@@ -129,12 +134,12 @@ static int apply_devices(const struct cg_target *t, const struct oci_resources *
   return ret;
 }
 
-int cg_apply(const struct cg_target *t, const struct oci_resources *res, struct skiff_error *err) {
+int cg_apply(const struct cg_target *t, const struct oci_resources *res, bool creating, struct skiff_error *err) {
+  if (apply_devices(t, res, creating, err) < 0)
+    return -1;
   if (!res)
     return 0;
   if (res->has_cpu && cg_apply_cpuset(t, &res->cpu, err) < 0)
-    return -1;
-  if (apply_devices(t, res, err) < 0)
     return -1;
   if (res->has_memory && cg_apply_memory(t, &res->memory, err) < 0)
     return -1;
@@ -196,7 +201,7 @@ int cgroup_update(const char *path, const struct oci_resources *res, struct skif
     goto out;
   }
   cg_journal_start(journal);
-  ret = cg_apply(&t, res, err);
+  ret = cg_apply(&t, res, false, err);
   if (ret < 0) { /* nothing changed: what was written before the refusal goes back */
     struct skiff_error undo;
     if (cg_journal_undo(journal, &undo) < 0)
