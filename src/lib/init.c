@@ -38,7 +38,7 @@
 /* The v1 memory cgroup the init joins late (step 6a), and where it is on the host. */
 struct late_memory_join {
   int tasks_fd;  /* -1: none */
-  int origin_fd; /* skiff's own memory cgroup, to step back into after 6a; -1: none */
+  int origin_fd; /* skiff's own memory cgroup, stepped back into before the trampoline; -1: none */
   char *dir;
 };
 
@@ -181,28 +181,32 @@ static int move_self(int tasks_fd, const char *where, struct skiff_error *err) {
  * copy-on-write pages, and the kernel's objects for each mount and namespace it makes (about
  * 100 KiB for the default spec, measured). Joined only now, that setup is charged where skiff
  * runs, as the rest of the runtime's work is. The cgroup namespace is made in it (so that it is
- * the namespace's root), then the init steps back into skiff's own memory cgroup, and the exec
- * trampoline joins for good just before it executes the program: the trampoline's own exec (its
- * page tables, freed only after an RCU grace period, ~32 KiB) is not the container's either, and
- * the container's limit counts from its own process on: `echo` starts under 128 KiB. A v1 memory
- * cgroup can be joined this late at no cost (one write of "0"); on cgroup2 the init is born in
- * its cgroup (clone3). */
+ * the namespace's root), and the init stays there: engines read a created container's cgroups
+ * from /proc/<init>/cgroup (containerd's shim watches that memory cgroup for OOM events and reads
+ * its stats), so after step 7 the init must be in them all. A v1 memory cgroup can be joined this
+ * late at no cost (one write of "0"); on cgroup2 the init is born in its cgroup (clone3). */
 static int join_memory_cgroup_late(const struct spawn_config *sc, struct late_memory_join *late,
                                    struct skiff_error *err) {
   if (late->tasks_fd >= 0 && move_self(late->tasks_fd, "the container's", err) < 0)
     return -1;
   if (sc->late_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
     return skiff_fail_errno(err, errno, "unshare cgroup namespace");
-  if (late->origin_fd >= 0) {
-    int r = move_self(late->origin_fd, "skiff's own, until the exec", err);
-    close(late->origin_fd);
-    late->origin_fd = -1;
-    return r;
-  }
+  if (late->origin_fd >= 0)
+    return 0; /* both kept: step_out_for_trampoline() and the trampoline use them */
   if (late->tasks_fd >= 0)
     close(late->tasks_fd);
   late->tasks_fd = -1;
   return 0;
+}
+
+/* Released (step 8 or the fifo), just before the exec trampoline: the init steps back into
+ * skiff's own memory cgroup, and the trampoline joins the container's again first thing, before it
+ * executes the program. So the trampoline's own exec (its page tables, freed only after an RCU
+ * grace period, ~32 KiB) is not charged to the container, whose limit counts from its own process
+ * on: `echo` starts under 128 KiB. Best effort: where skiff's cgroup is gone, the init stays. */
+static void step_out_for_trampoline(const struct late_memory_join *late) {
+  if (late->origin_fd >= 0 && write(late->origin_fd, "0", 1) < 0)
+    return; /* the init stays; the trampoline's join is then a no-op */
 }
 
 /* Steps 2 to 4. */
@@ -422,7 +426,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
       process_apply_scheduling(sc->config, &err) < 0 || process_enter_cwd(&sc->config->process, &err) < 0)
     goto fail;
   catch_terminating_signals();
-  /* the memory cgroup the trampoline joins (step 6a), if the init stepped out of it */
+  /* the memory cgroup the trampoline joins again (step 6a), if the init steps out before it */
   px.join_fd = late.tasks_fd;
   if (init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &px, &err) < 0)
     goto fail;
@@ -434,6 +438,7 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
     goto fail_late;
   if (run_init_hooks(sc, &hooks->start_container, "startContainer", "created", &err) < 0)
     goto fail_late;
+  step_out_for_trampoline(&late);
   /* run: exec failures go back on the socket (SYNC_ERROR); create: on the fifo `start` reads */
   if (released_fifo >= 0)
     trampoline_exec(&px.call, sc->trampoline_fd, TRAMPOLINE_REPORT_TEXT, released_fifo, px.envp, &err);

@@ -40,9 +40,11 @@
  * |  6a  | (init alone)    |                      | with SYNC_CGROUP_DEFER_LAST, after its mounts and      |
  * |      |                 |                      | pivot, before the process settings: init writes "0"    |
  * |      |                 |                      | into the memory "tasks" fd, then makes its cgroup ns.  |
- * |      |                 |                      | With _RETURN it then steps back into skiff's memory    |
- * |      |                 |                      | cgroup; the exec trampoline writes "0" into the memory |
- * |      |                 |                      | "tasks" fd again just before it executes the program.  |
+ * |      |                 |                      | It stays there (engines read /proc/<init>/cgroup after |
+ * |      |                 |                      | step 7). With _RETURN, once released (8 or the fifo),  |
+ * |      |                 |                      | it steps back into skiff's memory cgroup and the exec  |
+ * |      |                 |                      | trampoline writes "0" into the memory "tasks" fd again |
+ * |      |                 |                      | just before it executes the program.                   |
  * |  7   | init -> parent  | SYNC_CREATED         | init is ready to exec and waits: on the exec fifo for  |
  * |      |                 |                      | `start` (create), or for step 8 (run). The parent      |
  * |      |                 |                      | writes state.json and the pid file.                    |
@@ -86,7 +88,7 @@ enum sync_type {
 
 /* SYNC_CGROUP's value: the last fd is the v1 memory hierarchy's, to be joined at step 6a; with
  * _RETURN, the last is the tasks file of skiff's own memory cgroup and the memory hierarchy's comes
- * before it: the init steps back there after step 6a and the exec trampoline joins again. */
+ * before it: the init steps back there just before the exec trampoline, which joins again. */
 #define SYNC_CGROUP_DEFER_LAST 1
 #define SYNC_CGROUP_DEFER_LAST_RETURN 2
 

@@ -51,7 +51,10 @@ cgroup_config() {
   create_container "$ID"
   local pid
   pid=$(container_pid "$ID")
-  grep -q ":/$ID\$" "/proc/$pid/cgroup" || fail "init not in /$ID: $(cat "/proc/$pid/cgroup")"
+  # in every hierarchy, memory included: engines read a created container's cgroups from here
+  # (containerd's shim watches that memory cgroup for OOM kills and reads its stats)
+  awk -F: -v want="/$ID" '$3 != want { bad = 1 } END { exit bad }' "/proc/$pid/cgroup" ||
+    fail "init not in /$ID everywhere: $(cat "/proc/$pid/cgroup")"
   assert_equal "$(cat "$(cg_dir pids "/$ID")/pids.max")" 40
   if v2_host; then
     assert_equal "$(cat "/sys/fs/cgroup/$ID/memory.max")" 67108864
