@@ -1,12 +1,7 @@
 /* config.json: the top level, root, mounts, hooks and annotations; the entry points. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "oci/cleanup.h"
 #include "oci/config-internal.h"
 
 static int parse_id_mapping(struct json_ctx *c, uint32_t obj, void *item) {
@@ -224,64 +219,9 @@ struct oci_resources *oci_resources_parse(const char *json, size_t len, const ch
                           release_resources);
 }
 
-/* Reads a whole regular file in one go when its size is known, growing otherwise. */
-static char *read_file(const char *path, size_t *len, const char *source, struct skiff_error *err) {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0 || fstatat(fd, "", &st, AT_EMPTY_PATH) < 0) { /* fstat hands the kernel a "" of libc's */
-    skiff_fail_errno(err, errno, "%s", source);
-    return NULL;
-  }
-  size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-  cleanup_free char *buf = malloc(cap);
-  size_t n = 0;
-  if (!buf) {
-    skiff_fail(err, ENOMEM, "%s: out of memory", source);
-    return NULL;
-  }
-  for (;;) {
-    if (n == cap) {
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger) {
-        skiff_fail(err, ENOMEM, "%s: out of memory", source);
-        return NULL;
-      }
-      buf = bigger;
-      cap *= 2;
-    }
-    ssize_t r = read(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      skiff_fail_errno(err, errno, "%s", source);
-      return NULL;
-    }
-    if (r == 0)
-      break;
-    n += (size_t)r;
-  }
-  *len = n;
-  return steal_pointer(&buf);
-}
-
-struct oci_config *oci_config_parse_file(const char *path, const char *source, struct skiff_error *err) {
-  size_t len;
-  cleanup_free char *json = read_file(path, &len, source, err);
-  if (!json)
-    return NULL;
-  return oci_config_parse(json, len, source, err);
-}
-
 const struct oci_namespace *oci_config_namespace(const struct oci_config *config, enum oci_ns_type type) {
   for (size_t i = 0; i < config->linux_.n_namespaces; i++)
     if (config->linux_.namespaces[i].type == type)
       return &config->linux_.namespaces[i];
-  return NULL;
-}
-
-const char *oci_config_annotation(const struct oci_config *config, const char *key) {
-  for (size_t i = 0; i < config->n_annotations; i++)
-    if (strcmp(config->annotations[i].key, key) == 0)
-      return config->annotations[i].value;
   return NULL;
 }

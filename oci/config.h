@@ -389,9 +389,6 @@ struct oci_config {
  * <yajl's message>". source is the name used in messages (e.g. "config.json"). */
 struct oci_config *oci_config_parse(const char *json, size_t len, const char *source, struct skiff_error *err);
 
-/* Reads and parses a file. */
-struct oci_config *oci_config_parse_file(const char *path, const char *source, struct skiff_error *err);
-
 /* Parses a standalone process object (the --process FILE of exec). */
 struct oci_process *oci_process_parse(const char *json, size_t len, const char *source, struct skiff_error *err);
 
@@ -408,8 +405,5 @@ const char *oci_ns_type_name(enum oci_ns_type type);
 
 /* Returns the namespace entry of a type, or NULL when the config does not list it. */
 const struct oci_namespace *oci_config_namespace(const struct oci_config *config, enum oci_ns_type type);
-
-/* Value of an annotation, or NULL. */
-const char *oci_config_annotation(const struct oci_config *config, const char *key);
 
 #endif

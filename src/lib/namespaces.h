@@ -20,9 +20,6 @@
 /* CLONE_NEWPID ... CLONE_NEWTIME for a namespace type. */
 int ns_clone_flag(enum oci_ns_type type);
 
-/* CLONE_NEW* of the namespaces the config lists without a path (CLONE_NEWTIME included). */
-int ns_new_flags(const struct oci_config *config);
-
 /* Parent: opens each namespace path the config lists (O_RDONLY|O_CLOEXEC) and checks with
  * NS_GET_NSTYPE that it is a namespace of that type. fds[type] = fd, or -1 for types not
  * joined by path. On error closes what it opened and leaves every fds[] at -1. */

@@ -62,7 +62,6 @@ const struct cg_layout *cg_layout_get(struct skiff_error *err);
 /* Fills h[].own from /proc/self/cgroup (read once). */
 int cg_layout_load_own(struct skiff_error *err);
 
-const char *cg_v1_name(enum cg_controller c);
 const char *cg_v2_name(enum cg_controller c); /* NULL: no such cgroup2 controller */
 /* Bitmask of the v2 controllers named in a space-separated list ("cpu io memory"). */
 unsigned cg_v2_parse_controllers(const char *list);

@@ -34,10 +34,6 @@ static const char *const v2_names[CG_N_CONTROLLERS] = {
 static struct cg_layout layout;
 static bool layout_ready;
 
-const char *cg_v1_name(enum cg_controller c) {
-  return v1_names[c];
-}
-
 const char *cg_v2_name(enum cg_controller c) {
   return v2_names[c];
 }
