@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "ipam.h"
 #include "json-util.h"
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
 #include "plugin-exec.h"
@@ -17,48 +18,6 @@
 
 #define INPUT_MAX (1 << 20)
 #define SELF_TYPE "skiff-bridge"
-
-static char *read_fd(int fd, const char *what, size_t *len, struct skiff_error *err) {
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n + 1 == cap) {
-      char *grown = cap < INPUT_MAX ? realloc(buf, cap * 2) : NULL;
-      if (!grown) {
-        free(buf);
-        skiff_fail(err, EFBIG, "%s: too large", what);
-        return NULL;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-    ssize_t r = read(fd, buf + n, cap - n - 1);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      free(buf);
-      skiff_fail_errno(err, errno, "read %s", what);
-      return NULL;
-    }
-    if (r == 0) {
-      buf[n] = '\0';
-      *len = n;
-      return buf;
-    }
-    n += (size_t)r;
-  }
-  skiff_fail(err, ENOMEM, "read %s: out of memory", what);
-  return NULL;
-}
-
-static char *read_path(const char *path, size_t *len, struct skiff_error *err) {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    skiff_fail_errno(err, errno, "open %s", path);
-    return NULL;
-  }
-  return read_fd(fd, path, len, err);
-}
 
 /* ---- the container's state -------------------------------------------------------------------- */
 
@@ -152,7 +111,7 @@ static void pick_data_dir(struct netconf *nc) {
 static int load_netconf(const char *path, struct netconf *nc, struct skiff_error *err) {
   nc->path = path;
   size_t len;
-  cleanup_free char *text = read_path(path, &len, err);
+  cleanup_free char *text = read_file_limited(AT_FDCWD, path, INPUT_MAX, &len, err);
   if (!text || json_doc_parse(&nc->doc, text, len, path, err) < 0)
     return -1;
   json_ctx_init(&nc->c, &nc->doc, path, err);
@@ -327,7 +286,7 @@ static char *kept_result(struct run *r, bool remove) {
   }
   cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   size_t len;
-  return fd < 0 ? NULL : read_fd(fd, name, &len, &ignored);
+  return fd < 0 ? NULL : fd_read_all(fd, name, INPUT_MAX, &len, &ignored);
 }
 
 /* DEL of plugins [0, n) in reverse order, each given prev; every one is tried, the first failure
@@ -384,7 +343,7 @@ static int hook_del(struct run *r, struct skiff_error *err) {
 int hook_run(bool add, const char *config, struct skiff_error *err) {
   struct run r = {0};
   size_t len;
-  cleanup_free char *state = read_fd(0, "the state on stdin", &len, err);
+  cleanup_free char *state = fd_read_all(0, "the state on stdin", INPUT_MAX, &len, err);
   int ret = -1;
   if (state && parse_state(state, len, &r.st, err) == 0) {
     if (!config)

@@ -47,14 +47,6 @@ int ns_clone_flag(enum oci_ns_type type) {
   return 0;
 }
 
-int ns_new_flags(const struct oci_config *config) {
-  int flags = 0;
-  for (size_t i = 0; i < config->linux_.n_namespaces; i++)
-    if (!config->linux_.namespaces[i].path)
-      flags |= ns_clone_flag(config->linux_.namespaces[i].type);
-  return flags;
-}
-
 void ns_close_paths(int fds[OCI_NS_COUNT]) {
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (fds[t] >= 0) {
@@ -264,16 +256,8 @@ int ns_enter_new_time(const struct oci_linux *linux_, struct skiff_error *err) {
     if (boot->has_secs || boot->has_nanosecs)
       len += format_string(buf + len, sizeof buf - len, "boottime %" PRId64 " %" PRIu32 "\n", boot->secs,
                            boot->nanosecs);
-    if (len > 0) {
-      cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-      if (fd < 0)
-        return skiff_fail_errno(err, errno, "linux.timeOffsets: open /proc/self/timens_offsets");
-      ssize_t n = write(fd, buf, len);
-      if (n < 0)
-        return skiff_fail_errno(err, errno, "linux.timeOffsets: write /proc/self/timens_offsets");
-      if ((size_t)n != len)
-        return skiff_fail(err, EIO, "linux.timeOffsets: write /proc/self/timens_offsets: short write");
-    }
+    if (len > 0 && write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, len, err) < 0)
+      return skiff_error_prefix(err, "linux.timeOffsets");
   }
 
   cleanup_close int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);

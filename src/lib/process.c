@@ -26,18 +26,6 @@
 
 _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "additional_gids is passed to setgroups as is");
 
-/* proc files take their whole value in one write(): a short write is an error, not a retry. */
-static int write_once(int fd, const char *data, size_t len) {
-  ssize_t n = write(fd, data, len);
-  if (n < 0)
-    return -1;
-  if ((size_t)n != len) {
-    errno = EIO;
-    return -1;
-  }
-  return 0;
-}
-
 /* ---- sysctl ----------------------------------------------------------- */
 
 /* Maps a sysctl key to its path under /proc/sys. Rejects keys whose components are empty, "."

@@ -17,16 +17,12 @@
 #include "oci/cleanup.h"
 #include "oci/format.h"
 
-char *read_file_limited(int dirfd, const char *name, size_t max, size_t *len, struct skiff_error *err) {
-  cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    skiff_fail_errno(err, errno, "open %s", name);
-    return NULL;
-  }
+char *fd_read_all(int fd, const char *name, size_t max, size_t *len, struct skiff_error *err) {
   size_t cap = 4096, used = 0;
   struct stat st;
   /* A regular file whose size is known is read in one call: one byte more is asked for than it has,
-   * so that a short read is its end (procfs and sysfs files say 0 or 4096 and are read to EOF). */
+   * so that a short read is its end (procfs, sysfs and cgroupfs files say 0 or 4096 and are read to
+   * EOF, as are pipes). */
   bool sized = fd_stat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
   if (sized && (uint64_t)st.st_size > max) {
     skiff_fail(err, EFBIG, "%s: %llu bytes, more than the %zu MiB it may have", name,
@@ -73,19 +69,39 @@ char *read_file_limited(int dirfd, const char *name, size_t max, size_t *len, st
   return steal_pointer(&buf);
 }
 
+char *read_file_limited(int dirfd, const char *name, size_t max, size_t *len, struct skiff_error *err) {
+  cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    skiff_fail_errno(err, errno, "open %s", name);
+    return NULL;
+  }
+  return fd_read_all(fd, name, max, len, err);
+}
+
 char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err) {
   return read_file_limited(dirfd, name, SIZE_MAX, len, err);
+}
+
+int write_once(int fd, const void *data, size_t len) {
+  ssize_t n;
+  do
+    n = write(fd, data, len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return -1;
+  if ((size_t)n != len) {
+    errno = EIO;
+    return -1;
+  }
+  return 0;
 }
 
 int write_file_at(int dirfd, const char *name, const char *data, size_t len, struct skiff_error *err) {
   cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "open %s", name);
-  ssize_t n = write(fd, data, len);
-  if (n < 0)
+  if (write_once(fd, data, len) < 0)
     return skiff_fail_errno(err, errno, "write %s", name);
-  if ((size_t)n != len)
-    return skiff_fail(err, EIO, "write %s: short write", name);
   return 0;
 }
 

@@ -13,14 +13,23 @@
 
 #include "oci/error.h"
 
+/* The one "read a whole file" of skiff and skiff-bridge: reads fd to its end into a NUL-terminated
+ * buffer (length in *len), failing (EFBIG, "<name>: N bytes, more than the M MiB it may have")
+ * beyond max bytes, before reading them when the size is known. name is for messages only. */
+char *fd_read_all(int fd, const char *name, size_t max, size_t *len, struct skiff_error *err);
+
 /* Reads a whole file relative to dirfd (AT_FDCWD for paths); NUL-terminated, length in *len. */
 char *read_file_at(int dirfd, const char *name, size_t *len, struct skiff_error *err);
 
-/* The same, failing (EFBIG, "<name>: N bytes, more than the M MiB it may have") beyond max bytes,
- * before reading them when the size is known. */
+/* The same, failing (EFBIG) beyond max bytes (fd_read_all). */
 char *read_file_limited(int dirfd, const char *name, size_t max, size_t *len, struct skiff_error *err);
 
-/* Writes data to dirfd/name (which must exist: /proc and /sys files) in one write(). */
+/* The one "write a value to a kernel file": data in one write() (proc, sys and cgroup files take a
+ * value whole: a short write is an error, EIO, never continued), retried on EINTR (nothing was
+ * written then). -1 with errno set. Async-signal-safe: init calls it between clone and exec. */
+int write_once(int fd, const void *data, size_t len);
+
+/* Writes data to dirfd/name (which must exist: /proc and /sys files) with write_once(). */
 int write_file_at(int dirfd, const char *name, const char *data, size_t len, struct skiff_error *err);
 
 /* Writes all of data, retrying short writes, EINTR and (for non-blocking fds) EAGAIN. -1 with

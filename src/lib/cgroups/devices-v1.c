@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
 
@@ -48,7 +49,7 @@ int cg_devices_v1_apply(int dirfd, const struct cg_dev_rules *rules, struct skif
         format_string(line, sizeof line, "a");
       else
         format_string(line, sizeof line, "%c %s:%s %s", type, major, minor, access);
-      if (write(*fd, line, strlen(line)) < 0)
+      if (write_once(*fd, line, strlen(line)) < 0)
         return skiff_fail_errno(err, errno, "linux.resources.devices: write %s \"%s\"", file, line);
       if (reset || r->type != 'a')
         break;

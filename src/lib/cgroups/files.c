@@ -22,17 +22,7 @@ int cg_write(int dirfd, const char *file, const char *buf, size_t len) {
   cleanup_close int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return -1;
-  ssize_t n;
-  do
-    n = write(fd, buf, len);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return -1;
-  if ((size_t)n != len) {
-    errno = EIO;
-    return -1;
-  }
-  return 0;
+  return write_once(fd, buf, len);
 }
 
 int cg_write_str(int dirfd, const char *file, const char *s) {
@@ -64,31 +54,11 @@ char *cg_read_all(int dirfd, const char *file, size_t *lenp) {
   cleanup_close int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return NULL;
-  size_t cap = 4096, len = 0;
-  cleanup_free char *buf = malloc(cap);
-  if (!buf)
-    return NULL;
-  for (;;) {
-    if (cap - len < 512) {
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger)
-        return NULL;
-      buf = bigger;
-      cap *= 2;
-    }
-    ssize_t n = read(fd, buf + len, cap - len - 1);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return NULL;
-    if (n == 0)
-      break;
-    len += (size_t)n;
-  }
-  buf[len] = '\0';
-  if (lenp)
-    *lenp = len;
-  return steal_pointer(&buf);
+  struct skiff_error err;
+  char *all = fd_read_all(fd, file, SIZE_MAX, lenp, &err);
+  if (!all)
+    errno = err.code;
+  return all;
 }
 
 static int parse_u64(const char *s, uint64_t *v) {

@@ -17,6 +17,7 @@
 
 #include "lib/cgroups/cgroup.h"
 #include "lib/cgroups/internal.h"
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
 #include "oci/str.h"
@@ -75,7 +76,7 @@ size_t cgroup_placement_fds(const struct cgroup_placement *p, int *fds) {
 /* "0" (the calling thread) into each of fds. */
 static int write_self(const int *fds, size_t n, struct skiff_error *err) {
   for (size_t i = 0; i < n; i++)
-    if (write(fds[i], "0", 1) != 1)
+    if (write_once(fds[i], "0", 1) < 0)
       return skiff_fail_errno(err, errno, "join the container's cgroup (hierarchy %zu of %zu)", i + 1, n);
   return 0;
 }
