@@ -144,9 +144,7 @@ static int rmdir_retry(int dirfd, const char *name) {
   }
 }
 
-static int rmdir_children(int dirfd, int depth, struct skiff_error *err) {
-  if (depth > 64)
-    return skiff_fail(err, ELOOP, "cgroup tree too deep");
+int cg_for_each_child(int dirfd, cg_child_fn visit, void *ctx, struct skiff_error *err) {
   cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "open cgroup directory");
@@ -157,19 +155,39 @@ static int rmdir_children(int dirfd, int depth, struct skiff_error *err) {
     if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
     cleanup_close int child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (child < 0) {
-      if (errno == ENOENT)
-        continue;
+    if (child < 0 && errno == ENOENT)
+      continue;
+    if (child < 0)
       return skiff_fail_errno(err, errno, "open cgroup %s", de->d_name);
-    }
-    if (rmdir_children(child, depth + 1, err) < 0)
-      return skiff_error_prefix(err, "%s", de->d_name);
-    if (rmdir_retry(dirfd, de->d_name) < 0)
-      return skiff_fail_errno(err, errno, "rmdir cgroup %s", de->d_name);
+    if (visit(child, de->d_name, ctx, err) < 0)
+      return -1;
   }
   if (errno)
     return skiff_fail_errno(err, errno, "read cgroup directory");
   return 0;
+}
+
+static int rmdir_children(int dirfd, int depth, struct skiff_error *err);
+
+struct rmdir_walk {
+  int parentfd, depth;
+};
+
+/* depth first: a cgroup goes once its sub-cgroups have */
+static int rmdir_child(int childfd, const char *name, void *ctx, struct skiff_error *err) {
+  const struct rmdir_walk *w = ctx;
+  if (rmdir_children(childfd, w->depth + 1, err) < 0)
+    return skiff_error_prefix(err, "%s", name);
+  if (rmdir_retry(w->parentfd, name) < 0)
+    return skiff_fail_errno(err, errno, "rmdir cgroup %s", name);
+  return 0;
+}
+
+static int rmdir_children(int dirfd, int depth, struct skiff_error *err) {
+  if (depth > 64)
+    return skiff_fail(err, ELOOP, "cgroup tree too deep");
+  struct rmdir_walk w = {.parentfd = dirfd, .depth = depth};
+  return cg_for_each_child(dirfd, rmdir_child, &w, err);
 }
 
 int cg_rmdir_tree(int parentfd, const char *path, struct skiff_error *err) {

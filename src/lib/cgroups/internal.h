@@ -125,6 +125,11 @@ int cg_write_str(int dirfd, const char *file, const char *s);
 ssize_t cg_read(int dirfd, const char *file, char *buf, size_t size);
 /* Whole file, malloc'd (NULL with errno). */
 char *cg_read_all(int dirfd, const char *file, size_t *len);
+
+/* Calls visit with each sub-cgroup of dirfd (opened O_DIRECTORY|O_NOFOLLOW, closed after; one removed
+ * meanwhile is skipped), until the first that fails. */
+typedef int (*cg_child_fn)(int childfd, const char *name, void *ctx, struct skiff_error *err);
+int cg_for_each_child(int dirfd, cg_child_fn visit, void *ctx, struct skiff_error *err);
 /* A single number; "max" reads as UINT64_MAX. */
 int cg_read_u64(int dirfd, const char *file, uint64_t *v);
 /* "key value" line of a flat-keyed file (memory.events, cgroup.events, cpu.stat). */

@@ -21,6 +21,14 @@ struct pid_list {
   size_t n, cap;
 };
 
+struct collect_walk {
+  struct pid_list *l;
+  int depth;
+};
+
+static int collect_child(int childfd, const char *name, void *ctx, struct skiff_error *err);
+
+/* The pids of cgroup.procs here and, depth first, in every sub-cgroup. */
 static int collect(int dirfd, struct pid_list *l, int depth, struct skiff_error *err) {
   size_t len;
   cleanup_free char *procs = cg_read_all(dirfd, "cgroup.procs", &len);
@@ -44,26 +52,13 @@ static int collect(int dirfd, struct pid_list *l, int depth, struct skiff_error 
   }
   if (depth > 64)
     return 0;
-  cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return skiff_fail_errno(err, errno, "open cgroup");
-  struct dir_reader d;
-  dir_reader_init(&d, fd);
-  struct dirent64 *de;
-  while ((de = dir_reader_next(&d))) {
-    if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    cleanup_close int child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (child < 0 && errno == ENOENT)
-      continue;
-    if (child < 0)
-      return skiff_fail_errno(err, errno, "open cgroup %s", de->d_name);
-    if (collect(child, l, depth + 1, err) < 0)
-      return -1;
-  }
-  if (errno)
-    return skiff_fail_errno(err, errno, "read cgroup");
-  return 0;
+  struct collect_walk w = {.l = l, .depth = depth};
+  return cg_for_each_child(dirfd, collect_child, &w, err);
+}
+
+static int collect_child(int childfd, const char *name, void *ctx, struct skiff_error *err) {
+  struct collect_walk *w = ctx;
+  return collect(childfd, w->l, w->depth + 1, err);
 }
 
 /* The directory processes are read from: the freezer's when there is one (so the list is the
