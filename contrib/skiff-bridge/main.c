@@ -12,6 +12,7 @@
 
 #include "cni.h"
 #include "hook.h"
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 
 #define INPUT_MAX (1 << 20)
@@ -28,34 +29,6 @@ static const char usage[] =
     "CNI spec versions: 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0. Without --config, the hook's network\n"
     "configuration is the annotation " HOOK_CONFIG_ANNOTATION ", else " SKIFF_NETWORK_CONFIG ".\n"
     "See skiff-bridge(8).\n";
-
-/* The whole of stdin; an empty one is "". NULL when it cannot be read. */
-static char *read_stdin(size_t *len) {
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n + 1 == cap) {
-      char *grown = cap < INPUT_MAX ? realloc(buf, cap * 2) : NULL;
-      if (!grown)
-        break;
-      buf = grown;
-      cap *= 2;
-    }
-    ssize_t r = read(0, buf + n, cap - n - 1);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      break;
-    if (r == 0) {
-      buf[n] = '\0';
-      *len = n;
-      return buf;
-    }
-    n += (size_t)r;
-  }
-  free(buf);
-  return NULL;
-}
 
 static int write_stdout(const char *s) {
   size_t len = strlen(s);
@@ -88,9 +61,10 @@ static int cni_main(void) {
     return cni_error_exit("1.1.0", &err);
   }
   size_t len = 0;
-  cleanup_free char *config = read_stdin(&len);
+  struct skiff_error read_err;
+  cleanup_free char *config = fd_read_all(STDIN_FILENO, "stdin", INPUT_MAX, &len, &read_err);
   if (!config) {
-    cni_fail(&err, CNI_ERR_IO, "read the network configuration from stdin: %s", strerror(errno ? errno : EFBIG));
+    cni_fail(&err, CNI_ERR_IO, "read the network configuration from stdin: %s", strerror(read_err.code));
     return cni_error_exit("1.1.0", &err);
   }
   req.config = config;
