@@ -1,0 +1,19 @@
+#!/usr/bin/env bats
+# What the tree holds: oci/ (liboci.a) makes no system call (it parses buffers src/lib has read).
+
+load helpers
+
+@test "tree: liboci.a calls nothing from libc but memory, string and sort functions (no system call)" {
+  local lib=${SKIFF_BUILDDIR:-$BATS_TEST_DIRNAME/../..}/liboci.a
+  [[ -f $lib ]] || fail "no $lib (make builds it)"
+  # what its objects call that none of them defines, yajl aside
+  run bash -c "comm -23 <(nm -u '$lib' | awk '{ print \$2 }' | sort -u) \
+    <(nm --defined-only '$lib' | awk 'NF == 3 { print \$3 }' | sort -u) | grep -v '^yajl_'"
+  local sym others=()
+  for sym in $output; do
+    [[ $sym =~ ^(mem(cpy|move|set|cmp|chr)|str[a-z_]*|(m|c|re)alloc|free|qsort|bsearch|__stack_chk_fail)$ ]] ||
+      others+=("$sym")
+  done
+  [[ ${#others[@]} -eq 0 ]] || fail "oci/ calls ${others[*]}: a Linux call belongs in src/lib"
+  [[ $output == *malloc* ]] || fail "nm found no calls at all in $lib: $output"
+}
