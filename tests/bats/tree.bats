@@ -17,3 +17,16 @@ load helpers
   [[ ${#others[@]} -eq 0 ]] || fail "oci/ calls ${others[*]}: a Linux call belongs in src/lib"
   [[ $output == *malloc* ]] || fail "nm found no calls at all in $lib: $output"
 }
+
+@test "tree: what make and make check build is ignored by git (no untracked program, object or backup)" {
+  local top=$BATS_TEST_DIRNAME/../.. f built=()
+  git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout (a release tarball)"
+  while IFS= read -r f; do
+    [[ $f == *~ || $f == *.o || $f == *.a || $(head -c 4 "$top/$f" 2>/dev/null | od -An -c | tr -d ' ') == 177ELF ]] &&
+      built+=("$f")
+  done < <(git -C "$top" ls-files --others --exclude-standard)
+  [[ ${#built[@]} -eq 0 ]] || fail "not ignored by .gitignore: ${built[*]}"
+  # and nothing generated is committed
+  run git -C "$top" ls-files '*~' '*.o' '*.a' configure Makefile.in
+  assert_output ""
+}
