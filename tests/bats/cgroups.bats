@@ -5,6 +5,7 @@
 # files for the layout it finds.
 
 load helpers
+load cgroup-helpers
 
 setup() {
   requires root
@@ -15,20 +16,6 @@ teardown() {
   teardown_bundle
 }
 
-# The host directory of cgroup PATH for CONTROLLER: cg_dir memory /x
-cg_dir() {
-  if v2_host; then
-    echo "/sys/fs/cgroup$2"
-  else
-    echo "/sys/fs/cgroup/$1$2"
-  fi
-}
-
-# The hierarchies a v1/hybrid host has (for "is it everywhere / gone everywhere").
-cg_mounts() {
-  awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo
-}
-
 # Our own cgroup in the memory hierarchy (v2: the unified one), as /proc/self/cgroup says.
 own_cgroup() {
   if v2_host; then
@@ -36,12 +23,6 @@ own_cgroup() {
   else
     awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup
   fi
-}
-
-# Sets linux.cgroupsPath to /ID (top level: nothing left behind above it) and resources to JSON.
-cgroup_config() {
-  update_config '.linux.cgroupsPath = $p | .linux.resources = ((.linux.resources // {}) + $r)' \
-    --arg p "/$ID" --argjson r "$1"
 }
 
 @test "create: the cgroup exists and holds every limit before the process runs" {
@@ -449,16 +430,6 @@ limits_snapshot() {
   expect_error update "linux.resources.unified"
   assert_equal "$(limits_snapshot)" "$before"
   skiff delete --force "$ID"
-}
-
-# cg_file CONTROLLER FILE: the container's cgroup file, wherever the host keeps that controller
-# (v1 hierarchy, or the cgroup2 one: v2 hosts, a hybrid host's hugetlb).
-cg_file() {
-  local f
-  for f in "$(cg_dir "$1" "/$ID")/$2" "/sys/fs/cgroup/unified/$ID/$2" "/sys/fs/cgroup/$ID/$2"; do
-    [[ -e $f ]] && echo "$f" && return 0
-  done
-  return 1
 }
 
 @test "update --resources: the fields containerd and podman send land in the cgroup (runc's set)" {
