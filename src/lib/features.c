@@ -15,7 +15,9 @@
 
 #include "oci/names.h"
 #include "oci/format.h"
+#include "lib/cgroups/cgroup.h"
 #include "lib/libseccomp.h"
+#include "lib/libsystemd.h"
 
 #ifndef SELINUX_MAGIC
 #define SELINUX_MAGIC 0xf97cff8c
@@ -146,13 +148,20 @@ void features_collect(struct features *f) {
     if (c->value < cap_bits)
       f->capabilities[n++] = c->name;
   l->capabilities = (struct oci_names){f->capabilities, n};
-  /* the cgroup managers of lib/cgroups/: v1, hybrid and v2 by path; systemd's transient units
-   * (root: the system manager; rootless: the user's) */
-  l->cgroup_v1 = l->cgroup_v2 = l->cgroup_rdma = true;
-  l->cgroup_systemd = l->cgroup_systemd_user = true;
-  struct skiff_error ignored; /* without the library: no architecture, version 0.0.0 */
+  /* the cgroup drivers of lib/cgroups/ this host can use: the hierarchies mounted, the rdma
+   * controller, and systemd's transient units (root: the system manager; rootless: the user's,
+   * which runs under it) when systemd is PID 1 and libsystemd (dlopen'ed) loads */
+  struct cgroup_support cg;
+  cgroup_host_support(&cg);
+  struct skiff_error ignored;
+  l->cgroup_v1 = cg.v1;
+  l->cgroup_v2 = cg.v2;
+  l->cgroup_rdma = cg.rdma;
+  l->cgroup_systemd = l->cgroup_systemd_user = cg.systemd && libsystemd_open(&ignored) != NULL;
+  /* seccomp: libseccomp (dlopen'ed) loads and the kernel takes filters; without the library no
+   * architecture, version 0.0.0 */
   const struct libseccomp *scmp = libseccomp_open(&ignored);
-  l->seccomp_enabled = true;
+  l->seccomp_enabled = scmp && kernel_has_seccomp_flag(0);
   l->seccomp_actions = sorted_names(oci_seccomp_action_names, f->seccomp_actions);
   l->seccomp_operators = sorted_names(oci_seccomp_op_names, f->seccomp_operators);
   n = 0;

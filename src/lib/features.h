@@ -1,6 +1,7 @@
 /* What `skiff features` reports: the names skiff recognizes (the same tables its parser and
  * rooms use) narrowed to what this host's libcap, libseccomp and kernel support, and the optional
- * subsystems this build implements (those the spec makes independent of the host). */
+ * subsystems this build can use here: seccomp (libseccomp loads, the kernel takes filters), the
+ * cgroup hierarchies mounted, the rdma controller, systemd as PID 1 with libsystemd. */
 #ifndef SKIFF_LIB_FEATURES_H
 #define SKIFF_LIB_FEATURES_H
 

@@ -5,6 +5,7 @@
 # files for the layout it finds.
 
 load helpers
+load cgroup-helpers
 
 setup() {
   requires root
@@ -15,20 +16,6 @@ teardown() {
   teardown_bundle
 }
 
-# The host directory of cgroup PATH for CONTROLLER: cg_dir memory /x
-cg_dir() {
-  if v2_host; then
-    echo "/sys/fs/cgroup$2"
-  else
-    echo "/sys/fs/cgroup/$1$2"
-  fi
-}
-
-# The hierarchies a v1/hybrid host has (for "is it everywhere / gone everywhere").
-cg_mounts() {
-  awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo
-}
-
 # Our own cgroup in the memory hierarchy (v2: the unified one), as /proc/self/cgroup says.
 own_cgroup() {
   if v2_host; then
@@ -36,12 +23,6 @@ own_cgroup() {
   else
     awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup
   fi
-}
-
-# Sets linux.cgroupsPath to /ID (top level: nothing left behind above it) and resources to JSON.
-cgroup_config() {
-  update_config '.linux.cgroupsPath = $p | .linux.resources = ((.linux.resources // {}) + $r)' \
-    --arg p "/$ID" --argjson r "$1"
 }
 
 @test "create: the cgroup exists and holds every limit before the process runs" {
@@ -211,11 +192,29 @@ run_in_cgroup_view() {
   fi
 }
 
-@test "pids.limit: fork fails beyond it" {
+# A subshell forks sleeps until the kernel refuses: the init (1), the subshell (2) and two sleeps fill
+# the limit of 4; once it has failed, one more sleep takes its place. The subshell's status, the counter
+# and the "max" event are the kernel's word.
+@test "pids.limit: fork fails beyond it, the counter stays at the limit" {
+  local shared dir
+  shared=$(shared_dir)
   cgroup_config '{"pids": {"limit": 4}}'
-  run_container sh -c 'for i in 1 2 3 4 5 6; do sleep 5 & done; echo started'
-  [[ $output$stderr == *"fork"* ]] || fail "no fork failure: $output $stderr"
-  skiff kill --all "$ID" KILL 2>/dev/null || true
+  set_args sh -c '(for i in 1 2 3 4 5 6; do sleep 1000 & done; echo all-forked) >/shared/out 2>&1
+    s=$?; sleep 1000 & echo $s >/shared/status; wait'
+  create_container "$ID"
+  skiff start "$ID"
+  wait_for_file "$shared/status"
+  [[ $(<"$shared/status") -ne 0 ]] || fail "the forks beyond the limit succeeded: $(<"$shared/out")"
+  [[ $(<"$shared/out") != *all-forked* ]] || fail "all six sleeps started: $(<"$shared/out")"
+  dir=$(cg_dir pids "/$ID")
+  assert_equal "$(<"$dir/pids.max")" 4
+  assert_equal "$(<"$dir/pids.current")" 4
+  local refused
+  refused=$(awk '$1 == "max" { print $2 }' "$dir/pids.events")
+  ((refused > 0)) || fail "pids.events: $(<"$dir/pids.events")"
+  skiff kill --all "$ID" KILL
+  wait_for_status "$ID" stopped
+  skiff delete "$ID"
 }
 
 @test "memory.limit: a process that grows beyond it is OOM-killed" {
@@ -433,16 +432,6 @@ limits_snapshot() {
   skiff delete --force "$ID"
 }
 
-# cg_file CONTROLLER FILE: the container's cgroup file, wherever the host keeps that controller
-# (v1 hierarchy, or the cgroup2 one: v2 hosts, a hybrid host's hugetlb).
-cg_file() {
-  local f
-  for f in "$(cg_dir "$1" "/$ID")/$2" "/sys/fs/cgroup/unified/$ID/$2" "/sys/fs/cgroup/$ID/$2"; do
-    [[ -e $f ]] && echo "$f" && return 0
-  done
-  return 1
-}
-
 @test "update --resources: the fields containerd and podman send land in the cgroup (runc's set)" {
   cgroup_config '{"memory": {"limit": 67108864}, "pids": {"limit": 20}}'
   set_args sleep 1000
@@ -595,12 +584,22 @@ cg_file() {
   expect_error run "linux.resources.cpu.quota" "-5"
 }
 
-@test "create: net_cls limits on a host without net_cls fail instead of running unlimited" {
-  runc_lacks "an error for network resources (runc ignores them when net_cls is absent)"
-  grep -qw net_cls <(awk '$9 == "cgroup" { print $NF }' /proc/self/mountinfo) && skip "net_cls is mounted"
+# net_cls where the host mounts it (a hybrid host's usual case): the classid lands; where it does not
+# (v2, or v1 without it): an error instead of running unlimited. cgroups-resources.bats mounts one.
+@test "create: net_cls classID lands where net_cls is mounted, and fails where it is not" {
+  local netcls
+  netcls=$(awk '$9 == "cgroup" && $NF ~ /(^|,)net_cls(,|$)/ { print $5; exit }' /proc/self/mountinfo)
   cgroup_config '{"network": {"classID": 1048577}}'
-  run_container true
-  expect_error run "linux.resources.network" "net_cls"
+  if [[ -n $netcls ]]; then
+    set_args sleep 1000
+    create_container "$ID"
+    assert_equal "$(cat "$netcls/$ID/net_cls.classid")" 1048577
+    skiff delete --force "$ID"
+  else
+    runc_lacks "an error for network resources (runc ignores them when net_cls is absent)"
+    run_container true
+    expect_error run "linux.resources.network" "net_cls"
+  fi
 }
 
 @test "create: unified keys need cgroup v2" {

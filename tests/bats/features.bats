@@ -52,14 +52,36 @@ features() {
   runc_lacks "the runtime-spec 1.2 features (intelRdt, mountExtensions, knownFlags)"
   features '
     (.linux | has("intelRdt") and has("mountExtensions"))
-    and .linux.cgroup == {v1: true, v2: true, systemd: true, systemdUser: true, rdma: true}
-    and .linux.seccomp.enabled
+    and (.linux.cgroup | keys == ["rdma", "systemd", "systemdUser", "v1", "v2"])
     and (.linux.seccomp | has("knownFlags") and has("supportedFlags"))
     and (.linux.seccomp.supportedFlags - .linux.seccomp.knownFlags) == []
     and .linux.intelRdt.enabled == false
     and (.linux.mountExtensions.idmap.enabled | type == "boolean")
     and .potentiallyUnsafeConfigAnnotations == []
     and (.annotations | has("io.github.seccomp.libseccomp.version"))'
+}
+
+# what the host shows, as the runtime's own probes would see it
+host_v1() { awk 'NR > 1 && $2 != 0 { found = 1 } END { exit !found }' /proc/cgroups; }
+host_v2() { awk '$9 == "cgroup2" { found = 1 } END { exit !found }' /proc/self/mountinfo; }
+host_rdma() {
+  local cg2
+  awk '$1 == "rdma" && $2 != 0 { found = 1 } END { exit !found }' /proc/cgroups && return 0
+  cg2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+  [[ -n $cg2 ]] && grep -qw rdma "$cg2/cgroup.controllers"
+}
+host_systemd() { [[ -d /run/systemd/system ]] && ldconfig -p | grep -q 'libsystemd\.so\.0 '; }
+host_seccomp() { grep -q '^Seccomp:' /proc/self/status && ldconfig -p | grep -q 'libseccomp\.so\.2 '; }
+
+@test "features: the cgroup, systemd and seccomp claims are this host's, not constants" {
+  runc_lacks "features that follow the host (runc 1.1 reports its build's constants)"
+  local want
+  want=$(jq -n --argjson v1 "$(host_v1 && echo true || echo false)" \
+    --argjson v2 "$(host_v2 && echo true || echo false)" --argjson rdma "$(host_rdma && echo true || echo false)" \
+    --argjson sd "$(host_systemd && echo true || echo false)" \
+    '{v1: $v1, v2: $v2, systemd: $sd, systemdUser: $sd, rdma: $rdma}')
+  assert_equal "$(features -c .linux.cgroup)" "$(jq -c . <<<"$want")"
+  assert_equal "$(features .linux.seccomp.enabled || true)" "$(host_seccomp && echo true || echo false)"
 }
 
 @test "features: the libseccomp version is the one --version names" {

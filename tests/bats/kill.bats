@@ -13,10 +13,6 @@ teardown() {
   teardown_bundle
 }
 
-requires_pause() {
-  "$SKIFF" --help 2>/dev/null | grep -q '^ *pause ' || skip "needs skiff pause (not in this build)"
-}
-
 alive() {
   local state
   state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
@@ -114,7 +110,6 @@ start_shared_pidns_container() {
 }
 
 @test "kill: SIGKILL of a paused container stops it" {
-  requires_pause
   set_args sleep 1000
   create_container "$ID"
   skiff start "$ID"
@@ -130,7 +125,6 @@ start_shared_pidns_container() {
 }
 
 @test "kill --all: SIGKILL of a paused container ends every process" {
-  requires_pause
   local shared pids=()
   shared=$(shared_dir)
   start_shared_pidns_container

@@ -130,6 +130,14 @@ int cgroup_update(const char *path, const struct oci_resources *res, struct skif
  *  "intel_rdt":{},"network_interfaces":null}. Field names and omissions as runc's. */
 char *cgroup_stats_json(const char *path, struct skiff_error *err);
 
+/* What this host offers the cgroup drivers, for `skiff features`: a v1 controller hierarchy mounted
+ * (v1 or hybrid), a cgroup2 hierarchy mounted (v2, or a hybrid's unified one), the rdma controller in
+ * either, systemd as PID 1. All false when no cgroup filesystem is mounted. */
+struct cgroup_support {
+  bool v1, v2, rdma, systemd;
+};
+void cgroup_host_support(struct cgroup_support *s);
+
 /* events: OOM notification. open gives a watch whose fd turns readable (poll POLLIN) when an
  * OOM may have happened; then cgroup_oom_watch_read stores how many OOM events happened since
  * the previous call (0 for a spurious wakeup) and returns 0, or 1 when the cgroup is gone (stop

@@ -4,11 +4,13 @@
 #include "lib/cgroups/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 
+#include "lib/cgroups/systemd.h"
 #include "lib/mountinfo.h"
 #include "oci/cleanup.h"
 #include "oci/format.h"
@@ -238,4 +240,22 @@ int cg_layout_load_own(struct skiff_error *err) {
       return skiff_fail_errno(err, ENOMEM, "read /proc/self/cgroup");
   layout.own_loaded = true;
   return 0;
+}
+
+void cgroup_host_support(struct cgroup_support *s) {
+  struct skiff_error ignored;
+  const struct cg_layout *l = cg_layout_get(&ignored);
+  *s = (struct cgroup_support){.systemd = cg_systemd_booted()};
+  if (!l)
+    return;
+  for (size_t i = 0; i < l->n; i++)
+    s->v1 = s->v1 || l->h[i].controllers != 0;
+  s->v2 = l->unified >= 0;
+  s->rdma = l->v1_of[CG_RDMA] >= 0;
+  if (!s->rdma && s->v2) {
+    char ctl[512] = "";
+    cleanup_close int fd = open(l->h[l->unified].mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    s->rdma = fd >= 0 && cg_read(fd, "cgroup.controllers", ctl, sizeof ctl) >= 0 &&
+              (cg_v2_parse_controllers(ctl) & CG_BIT(CG_RDMA));
+  }
 }
