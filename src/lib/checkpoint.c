@@ -110,7 +110,8 @@ static int dump(const struct loaded_container *lc, const struct oci_config *conf
     if (resp)
       criu_resp__free_unpacked(resp, NULL);
     else
-      ret = -1;
+      ret = criu_error_log_hint(err, opts->work_path && opts->work_path[0] ? opts->work_path : image_path,
+                                   o.log_file);
   }
   criu_rpc_end(&s);
   criu_description_free(&d);
@@ -125,7 +126,7 @@ int container_checkpoint(const struct skiff_context *ctx, const char *id, const 
     return -1;
   int ret = 0;
   if (strcmp(lc.status, "running") != 0 && strcmp(lc.status, "paused") != 0)
-    ret = skiff_fail(err, EINVAL, "container %s is %s, not running", id, lc.status);
+    ret = skiff_fail(err, EINVAL, "container %s cannot be checkpointed in %s state", id, lc.status);
   if (ret == 0)
     ret = criu_rpc_check(err);
   size_t len;

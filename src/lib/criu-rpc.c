@@ -51,6 +51,12 @@ int criu_rpc_start(struct criu_session *s, const int *keep_fds, size_t n_keep,
   return 0;
 }
 
+int criu_error_log_hint(struct skiff_error *err, const char *dir, const char *name) {
+  size_t len = strlen(err->msg);
+  snprintf(err->msg + len, sizeof err->msg - len, " (criu's log: %s/%s)", dir, name);
+  return -1;
+}
+
 void criu_rpc_end(struct criu_session *s) {
   if (s->sk >= 0)
     close(s->sk);
@@ -120,9 +126,12 @@ static CriuResp *recv_resp(int sk, int *fd, struct skiff_error *err) {
 static int fail_resp(const CriuResp *resp, const char *what, struct skiff_error *err) {
   int code = resp->has_cr_errno && resp->cr_errno > 0 ? resp->cr_errno : EIO;
   if (resp->cr_errmsg && resp->cr_errmsg[0]) {
-    /* one line: criu's message may end in a newline */
-    size_t len = strcspn(resp->cr_errmsg, "\n");
-    return skiff_fail(err, code, "%s: %.*s", what, (int)len, resp->cr_errmsg);
+    /* one line, without criu's source location: "Error (criu/cr-dump.c:2053): Dumping FAILED." */
+    const char *msg = resp->cr_errmsg, *loc = strstr(msg, "): ");
+    if (!strncmp(msg, "Error (", 7) && loc)
+      msg = loc + 3;
+    size_t len = strcspn(msg, "\n");
+    return skiff_fail(err, code, "%s: %.*s", what, (int)len, msg);
   }
   if (resp->has_cr_errno && resp->cr_errno > 0)
     return skiff_fail_errno(err, code, "%s", what);

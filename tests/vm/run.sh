@@ -26,9 +26,10 @@ skiff=${SKIFF_BINARY:-$build_dir/skiff}
 [[ $skiff == /* ]] || skiff=$PWD/$skiff
 cache=${SKIFF_VM_CACHE:-${XDG_CACHE_HOME:+$XDG_CACHE_HOME/skiff-vm}}
 cache=${cache:-/var/cache/skiff-vm}
-# virtio_pci and 9p with what they depend on, in load order
+# virtio_pci and 9p with what they depend on, in load order; then nf_tables, without which criu check
+# fails (kerndat_has_nftables_concat): checkpoint.bats runs in the guest
 modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio
-  netfs fscache 9p overlay"
+  netfs fscache 9p overlay crc32c_generic libcrc32c nfnetlink nf_tables"
 
 files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
@@ -102,7 +103,13 @@ if [[ ! -x $skiff ]]; then
 fi
 mkdir -p "$cache" || skip "cannot create the cache $cache"
 { exec 9>"$cache/lock" && flock 9; } || skip "cannot lock $cache/lock"
-[[ -e $cache/kernel/vmlinuz ]] || fetch_kernel || skip "cannot fetch linux-image-amd64 with apt-get download"
+# a cache from before a module joined the list is fetched again
+kernel_cached() {
+  local m
+  [[ -e $cache/kernel/vmlinuz ]] || return 1
+  for m in $modules; do [[ -e $cache/kernel/modules/$m.ko ]] || return 1; done
+}
+kernel_cached || fetch_kernel || skip "cannot fetch linux-image-amd64 with apt-get download"
 exec 9>&-
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/skiff-vm.XXXXXX") || exit 1
