@@ -93,6 +93,12 @@ restore_detached() {
   [[ $(jq -r '.annotations["org.skiff.checkpoint.enabled"]' <<<"$output") == "$built" ]]
 }
 
+@test "an init without a terminal leads a session of its own, as runc's (criu dumps no other)" {
+  run_container sh -c 'read -r pid comm state ppid pgrp session rest </proc/self/stat; echo "$pid $pgrp $session"'
+  [[ $status -eq 0 ]] || fail "run: $stderr"
+  [[ $output == "1 1 1" ]] || fail "pid, process group, session: $output"
+}
+
 @test "checkpoint: a container that is not running is refused, its state unchanged" {
   create_container "$ID"
   capture skiff checkpoint --image-path "$IMG" "$ID"
@@ -269,8 +275,11 @@ restore_detached() {
   printf '%s\n' '[containers]' 'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]' '[engine]' \
     'cgroup_manager = "cgroupfs"' 'events_logger = "file"' >"$pm/containers.conf"
   export CONTAINERS_CONF=$pm/containers.conf
+  # podman 4.3 lets only a runtime whose file is named runc (or crun with +CRIU) checkpoint
+  mkdir -p "$pm/bin"
+  ln -s "$SKIFF" "$pm/bin/runc"
   pm() {
-    podman --root "$pm/storage" --runroot "$pm/run" --storage-driver vfs --runtime "$SKIFF" \
+    podman --root "$pm/storage" --runroot "$pm/run" --storage-driver vfs --runtime "$pm/bin/runc" \
       --cgroup-manager cgroupfs --events-backend file "$@"
   }
   defer podman --root "$pm/storage" --runroot "$pm/run" --storage-driver vfs rm --all --force --time 0
