@@ -101,7 +101,7 @@ static int dump(const struct loaded_container *lc, const struct oci_config *conf
   struct criu_session s = {.pid = -1, .sk = -1};
   int keep[1] = {opts->status_fd};
   if (ret == 0)
-    ret = criu_rpc_start(&s, keep, 1, NULL, err);
+    ret = criu_rpc_start(&s, keep, 1, NULL, false, err);
   if (ret == 0) {
     CriuReq req = CRIU_REQ__INIT;
     req.type = opts->pre_dump ? CRIU_REQ_TYPE__PRE_DUMP : CRIU_REQ_TYPE__DUMP;

@@ -88,10 +88,8 @@ int criu_describe_flags(CriuOpts *o, const struct criu_options *opts, struct ski
   }
   o->has_log_level = true;
   o->log_level = 4;
-  /* the network namespace is locked during the dump with nf_tables itself, not criu's default of
-   * iptables rules whose xt matches (mark) are modules a host may not have */
-  o->has_network_lock = true;
-  o->network_lock = CRIU_NETWORK_LOCK_METHOD__NFTABLES;
+  /* the network lock stays criu's default, iptables, as runc's: criu 3.17's nftables lock outlives a
+   * restore (its table is named after the dumped pid, the unlock looks for the restored one) */
   return 0;
 }
 

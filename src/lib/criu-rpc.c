@@ -18,7 +18,7 @@
 #define CRIU_MSG_MAX (64 * 1024)
 
 int criu_rpc_start(struct criu_session *s, const int *keep_fds, size_t n_keep,
-                   const struct cgroup_placement *placement, struct skiff_error *err) {
+                   const struct cgroup_placement *placement, bool keep_stderr, struct skiff_error *err) {
   int sv[2];
   s->pid = -1;
   s->sk = -1;
@@ -41,6 +41,9 @@ int criu_rpc_start(struct criu_session *s, const int *keep_fds, size_t n_keep,
       if (keep_fds[i] >= 0)
         fcntl(keep_fds[i], F_SETFD, 0);
     fcntl(sv[1], F_SETFD, 0);
+    int null = keep_stderr ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0)
+      dup2(null, STDERR_FILENO);
     snprintf(fd_arg, sizeof fd_arg, "%d", sv[1]);
     execlp("criu", "criu", "swrk", fd_arg, (char *)NULL);
     _exit(127);
@@ -216,7 +219,7 @@ int criu_rpc_check(struct skiff_error *err) {
     return skiff_fail_errno(err, errno, "criu check: mkdtemp");
   int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct criu_session s;
-  int ret = dirfd < 0 ? skiff_fail_errno(err, errno, "criu check: %s", dir) : criu_rpc_start(&s, NULL, 0, NULL, err);
+  int ret = dirfd < 0 ? skiff_fail_errno(err, errno, "criu check: %s", dir) : criu_rpc_start(&s, NULL, 0, NULL, false, err);
   if (ret == 0) {
     CriuOpts o = CRIU_OPTS__INIT;
     o.images_dir_fd = dirfd;

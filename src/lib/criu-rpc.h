@@ -4,6 +4,7 @@
 #ifndef SKIFF_CRIU_RPC_H
 #define SKIFF_CRIU_RPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -19,9 +20,11 @@ struct criu_session {
 
 /* Starts `criu swrk`. keep_fds: fds criu inherits at the same numbers (inherit_fd, status_fd).
  * placement: the cgroup criu moves itself into before exec (restore: its tasks are born there),
- * or NULL. */
+ * or NULL. keep_stderr: criu's stderr is skiff's (a restored process inherits it); otherwise
+ * /dev/null: what criu prints there (a pre-dump's closed session, nft's complaints) is also in its
+ * log or its response. */
 int criu_rpc_start(struct criu_session *s, const int *keep_fds, size_t n_keep,
-                   const struct cgroup_placement *placement, struct skiff_error *err);
+                   const struct cgroup_placement *placement, bool keep_stderr, struct skiff_error *err);
 
 /* A notification from criu (script name: "setup-namespaces", "post-restore", "orphan-pts-master",
  * ...; fd: the one that came with it, or -1, closed by the caller). Returns 0 to go on. */

@@ -203,7 +203,8 @@ static int run_criu(struct restoring *r, const struct criu_options *opts, struct
   }
   struct criu_session s = {.pid = -1, .sk = -1};
   if (ret == 0)
-    ret = criu_rpc_start(&s, d.inherit_fds, d.n_inherit, r->cgroup ? cgroup_placement(r->cgroup) : NULL, err);
+    ret = criu_rpc_start(&s, d.inherit_fds, d.n_inherit, r->cgroup ? cgroup_placement(r->cgroup) : NULL,
+                         n_stdio && stdio[n_stdio - 1].fd == STDERR_FILENO, err);
   if (ret == 0) {
     CriuReq req = CRIU_REQ__INIT;
     req.type = CRIU_REQ_TYPE__RESTORE;

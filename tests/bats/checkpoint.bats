@@ -43,9 +43,9 @@ wait_count_above() {
   (($(count) > $1)) || fail "the counter stays at $(count), not above $1"
 }
 
+# The container's stdio are /dev/null: criu dumps no file of the host's outside the container's mounts.
 start_detached() {
-  skiff run -d --bundle "$BUNDLE" "$1" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/$1.err" ||
-    fail "run $1: $(cat "$BATS_TEST_TMPDIR/$1.err")"
+  skiff run -d --bundle "$BUNDLE" "$1" </dev/null >/dev/null 2>&1 || fail "run $1 failed"
 }
 
 # checkpoint_ok ARGS...: skiff checkpoint --image-path $IMG ARGS; a failure shows criu's errors.
@@ -107,9 +107,10 @@ restore_detached() {
   skiff delete -f "$ID"
 }
 
-@test "checkpoint, restore: a counter goes on counting from where it was" {
+@test "checkpoint, restore: a counter goes on counting from where it was, in its cgroup with its limits" {
   requires_criu_host
   counter_bundle
+  update_config '.linux.resources.memory.limit = 67108864'
   start_detached "$ID"
   wait_count_above 3
   checkpoint_ok "$ID"
@@ -128,6 +129,18 @@ restore_detached() {
   local now
   now=$(count)
   ((now > at && now < at + 100)) || fail "restored from $at, now $now: not counting from where it was"
+  # back in a cgroup of its own (ps reads it), with the config's memory limit
+  local pid cg limit
+  pid=$(container_pid "$id2")
+  run skiff ps "$id2"
+  [[ $status -eq 0 && $output == *" $pid "* ]] || fail "ps does not list the restored init $pid: $output"
+  cg=$(awk -F: '$1 == 0 || $2 ~ /(^|,)memory(,|$)/ { print $3; exit }' "/proc/$pid/cgroup")
+  if v2_host; then
+    limit=$(cat "/sys/fs/cgroup$cg/memory.max")
+  else
+    limit=$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")
+  fi
+  [[ $limit == 67108864 ]] || fail "the restored container's cgroup $cg has memory limit $limit"
   skiff delete -f "$id2"
   run skiff state "$id2"
   [[ $status -ne 0 ]]
@@ -199,7 +212,7 @@ restore_detached() {
   exec 5>"$BATS_TEST_TMPDIR/in1" 6>"$BATS_TEST_TMPDIR/in2"
   wait_for_file "$BATS_TEST_TMPDIR/recvtty1.pid"
   wait_for_file "$BATS_TEST_TMPDIR/recvtty2.pid"
-  skiff run -d --console-socket "$BATS_TEST_TMPDIR/tty1.sock" --bundle "$BUNDLE" "$ID" </dev/null >/dev/null
+  skiff run -d --console-socket "$BATS_TEST_TMPDIR/tty1.sock" --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
   printf 'one\n' >&5
   local tries=100
   until grep -q 'got:one' "$BATS_TEST_TMPDIR/out1" || ((tries-- == 0)); do sleep 0.05; done
@@ -224,11 +237,13 @@ restore_detached() {
   local shared
   shared=$(shared_dir)
   # a server and a client in the container's network namespace, the client sending 1, 2, 3...
-  set_args sh -c 'nc -l -p 5000 >/shared/received & sleep 0.5
+  # (busybox nc ends at the end of its input: the server's is a pipe that stays open)
+  set_args sh -c 'sleep 100000 | nc -l -p 5000 >/shared/received & sleep 0.5
     i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done | nc 127.0.0.1 5000'
   start_detached "$ID"
-  local tries=100
+  local tries=200
   until [[ $(wc -l <"$shared/received" 2>/dev/null || echo 0) -ge 3 ]] || ((tries-- == 0)); do sleep 0.05; done
+  [[ $(wc -l <"$shared/received") -ge 3 ]] || fail "the connection carries nothing: $(cat "$shared/received")"
   # without the flag criu refuses the established connection, and the container runs on
   capture skiff checkpoint --image-path "$BATS_TEST_TMPDIR/refused" "$ID"
   [[ $status -ne 0 ]]

@@ -26,13 +26,13 @@ skiff=${SKIFF_BINARY:-$build_dir/skiff}
 [[ $skiff == /* ]] || skiff=$PWD/$skiff
 cache=${SKIFF_VM_CACHE:-${XDG_CACHE_HOME:+$XDG_CACHE_HOME/skiff-vm}}
 cache=${cache:-/var/cache/skiff-vm}
-# virtio_pci and 9p with what they depend on, in load order; then nf_tables, without which criu check
-# fails (kerndat_has_nftables_concat), the sock_diag modules criu collects sockets with and conntrack
-# (its netlink) that it dumps a network namespace's connections from:
-# checkpoint.bats runs in the guest
+# virtio_pci and 9p with what they depend on, in load order; then what criu needs for checkpoint.bats:
+# nf_tables (criu check: kerndat_has_nftables_concat), the sock_diag modules it collects sockets with,
+# conntrack's netlink for a network namespace's connections, the xt mark match of its iptables lock
 modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio
   netfs fscache 9p overlay crc32c_generic libcrc32c nfnetlink nf_tables unix_diag inet_diag tcp_diag
-  udp_diag raw_diag netlink_diag af_packet_diag nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack nf_conntrack_netlink"
+  udp_diag raw_diag netlink_diag af_packet_diag nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack
+  nf_conntrack_netlink x_tables xt_mark nft_compat"
 
 files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
