@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/cgroups/cgroup.h"
 #include "lib/criu-describe.h"
 #include "lib/log.h"
 #include "lib/state.h"
@@ -80,6 +81,11 @@ static int dump(const struct loaded_container *lc, const struct oci_config *conf
     o.has_track_mem = true;
     o.track_mem = true;
   }
+  /* criu freezes the cgroup while it seizes the processes, as with runc: a tree that forks and
+   * exits meanwhile (a shell's short-lived children) is otherwise a race criu can lose */
+  struct skiff_error ignored;
+  cleanup_free char *freezer = lc->state->cgroup_path ? cgroup_freezer_dir(lc->state->cgroup_path, &ignored) : NULL;
+  o.freeze_cgroup = freezer;
   CriuPageServerInfo ps = CRIU_PAGE_SERVER_INFO__INIT;
   int ret = criu_describe_flags(&o, opts, err);
   if (ret == 0 && opts->page_server && opts->page_server[0]) { /* ADDRESS:PORT, the port after the last ':' */

@@ -316,3 +316,21 @@ restore_detached() {
   ((output >= 12)) || fail "the restored counter is at $output: it did not go on from before the checkpoint"
   pm rm --force --time 0 "$ID" >/dev/null
 }
+
+@test "restore in the foreground: waits for the container, exits with its status, deletes it" {
+  requires_criu_host
+  local shared
+  shared=$(shared_dir)
+  COUNT=$shared/count
+  set_args sh -c 'i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo $i >/shared/count; sleep 0.1; done; exit 3'
+  start_detached "$ID"
+  wait_count_above 3
+  checkpoint_ok "$ID"
+  local id2
+  id2=$(new_id)
+  run skiff restore --bundle "$BUNDLE" --image-path "$IMG" "$id2" </dev/null
+  [[ $status -eq 3 ]] || fail "restore in the foreground: status $status, not the container's 3: $output"
+  [[ $(count) == 40 ]] || fail "the restored counter ended at $(count), not 40"
+  run skiff state "$id2"
+  [[ $status -ne 0 ]]
+}

@@ -7,8 +7,9 @@
 # to $SKIFF_VM_TESTS, else tests/bats/vm-smoke.bats and tests/bats/cgroups*.bats; then the guest boots
 # systemd as PID 1 and runs $SKIFF_VM_SYSTEMD_TESTS (default without FILE arguments:
 # tests/bats/systemd.bats; empty: no systemd stage), in the same TAP stream; and a second guest runs
-# those once more on a hybrid layout with systemd as PID 1 from the start (SKIFF_VM_HYBRID=0: not). The
-# guest is Debian's
+# those once more on a hybrid layout with systemd as PID 1 from the start (SKIFF_VM_HYBRID=0: not); and
+# another v2 guest runs $SKIFF_VM_CRIU_TESTS (default without FILE arguments: tests/bats/checkpoint.bats,
+# criu's; empty: none). The guest is Debian's
 # linux-image-amd64 under qemu, booted from a busybox initramfs; its root is this host's root, shared
 # read-only over 9p under a tmpfs overlay, so skiff, bats, jq and busybox are the host's own. Prints one
 # TAP stream; a host without qemu or the kernel package gets one skipped test.
@@ -50,6 +51,18 @@ if [[ -n ${SKIFF_VM_SYSTEMD_TESTS+set} ]]; then
 elif [[ $# -eq 0 ]]; then
   systemd_files=("$srcdir"/tests/bats/systemd.bats)
 fi
+criu_files=()
+if [[ -n ${SKIFF_VM_CRIU_TESTS+set} ]]; then
+  # shellcheck disable=SC2206 # a list of paths, relative to the source tree
+  criu_files=(${SKIFF_VM_CRIU_TESTS})
+elif [[ $# -eq 0 ]]; then
+  criu_files=(tests/bats/checkpoint.bats)
+fi
+for i in "${!criu_files[@]}"; do
+  f=${criu_files[i]}
+  [[ $f == /* ]] || f=$srcdir/$f
+  criu_files[i]=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+done
 for i in "${!systemd_files[@]}"; do
   f=${systemd_files[i]}
   [[ $f == /* || -e $f ]] || f=$srcdir/$f
@@ -198,6 +211,13 @@ fi
 write_env "${files[*]}" "${systemd_files[*]}" busybox >"$work/out/env"
 result=0
 boot v2 "$work/out" cgroup_no_v1=all || result=1
+# checkpoint.bats in a v2 guest of its own (criu needs a kernel it knows; under TCG its tests take
+# minutes, more than the first guest's timeout has left)
+if [[ ${#criu_files[@]} -gt 0 ]]; then
+  mkdir -p "$work/out-criu"
+  write_env "${criu_files[*]}" "" busybox >"$work/out-criu/env"
+  boot criu "$work/out-criu" cgroup_no_v1=all || result=1
+fi
 # the systemd files again on a hybrid host (v1 controllers, cgroup2 for systemd's own tracking), the
 # layout where skiff makes the cgroups of the controllers systemd leaves alone
 if [[ ${#systemd_files[@]} -gt 0 && ${SKIFF_VM_HYBRID-1} != 0 ]]; then
