@@ -43,6 +43,31 @@ static int save_descriptors(int images_fd, pid_t pid, struct skiff_error *err) {
   return write_file_atomic(images_fd, "descriptors.json", json, strlen(json), 0600, err);
 }
 
+/* --page-server ADDRESS:PORT, the port after the last ':'; ps->address malloc'd. */
+static int parse_page_server(const char *text, CriuPageServerInfo *ps, struct skiff_error *err) {
+  const char *colon = strrchr(text, ':');
+  char *end = NULL;
+  long port = colon ? strtol(colon + 1, &end, 10) : -1;
+  if (!colon || colon == text || !colon[1] || *end || port <= 0 || port > 65535)
+    return skiff_fail(err, EINVAL, "--page-server: \"%s\" is not ADDRESS:PORT", text);
+  if (!(ps->address = strndup(text, (size_t)(colon - text))))
+    return skiff_fail_errno(err, ENOMEM, "--page-server");
+  ps->has_port = true;
+  ps->port = (int32_t)port;
+  return 0;
+}
+
+/* The flags checked before anything else: a bad one changes nothing. */
+static int check_flags(const struct criu_options *opts, struct skiff_error *err) {
+  CriuOpts o = CRIU_OPTS__INIT;
+  CriuPageServerInfo ps = CRIU_PAGE_SERVER_INFO__INIT;
+  int ret = criu_describe_flags(&o, opts, err);
+  if (ret == 0 && opts->page_server && opts->page_server[0])
+    ret = parse_page_server(opts->page_server, &ps, err);
+  free(ps.address);
+  return ret;
+}
+
 static int dump(const struct loaded_container *lc, const struct oci_config *config, const struct criu_options *opts,
                 struct skiff_error *err) {
   char cwd_images[PATH_MAX];
@@ -88,16 +113,8 @@ static int dump(const struct loaded_container *lc, const struct oci_config *conf
   o.freeze_cgroup = freezer;
   CriuPageServerInfo ps = CRIU_PAGE_SERVER_INFO__INIT;
   int ret = criu_describe_flags(&o, opts, err);
-  if (ret == 0 && opts->page_server && opts->page_server[0]) { /* ADDRESS:PORT, the port after the last ':' */
-    const char *colon = strrchr(opts->page_server, ':');
-    char *end;
-    long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon == opts->page_server || !colon[1] || *end || port <= 0 || port > 65535)
-      ret = skiff_fail(err, EINVAL, "--page-server: \"%s\" is not ADDRESS:PORT", opts->page_server);
-    else if (!(ps.address = strndup(opts->page_server, (size_t)(colon - opts->page_server))))
-      ret = skiff_fail_errno(err, ENOMEM, "--page-server");
-    ps.has_port = true;
-    ps.port = (int32_t)port;
+  if (ret == 0 && opts->page_server && opts->page_server[0]) {
+    ret = parse_page_server(opts->page_server, &ps, err);
     o.ps = &ps;
   }
   if (ret == 0)
@@ -130,8 +147,8 @@ int container_checkpoint(const struct skiff_context *ctx, const char *id, const 
   struct loaded_container lc;
   if (container_load(ctx, id, true, &lc, err) < 0)
     return -1;
-  int ret = 0;
-  if (strcmp(lc.status, "running") != 0 && strcmp(lc.status, "paused") != 0)
+  int ret = check_flags(opts, err);
+  if (ret == 0 && strcmp(lc.status, "running") != 0 && strcmp(lc.status, "paused") != 0)
     ret = skiff_fail(err, EINVAL, "container %s cannot be checkpointed in %s state", id, lc.status);
   if (ret == 0)
     ret = criu_rpc_check(err);

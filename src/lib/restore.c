@@ -226,7 +226,9 @@ static int run_criu(struct restoring *r, const struct criu_options *opts, struct
 }
 
 static int restore_container(struct restoring *r, const struct criu_options *opts, struct skiff_error *err) {
-  if (container_validate_id(r->id, err) < 0 || load_bundle(r, err) < 0 || criu_rpc_check(err) < 0)
+  CriuOpts flags = CRIU_OPTS__INIT; /* checked before anything is made */
+  if (container_validate_id(r->id, err) < 0 || criu_describe_flags(&flags, opts, err) < 0 ||
+      load_bundle(r, err) < 0 || criu_rpc_check(err) < 0)
     return -1;
   if ((r->dirfd = state_dir_create(r->ctx->root, r->id, err)) < 0)
     return -1;

@@ -99,6 +99,25 @@ restore_detached() {
   [[ $output == "1 1 1" ]] || fail "pid, process group, session: $output"
 }
 
+@test "checkpoint, restore: a bad flag value is one line naming it, nothing changed" {
+  set_args sh -c 'while :; do sleep 1; done'
+  start_detached "$ID"
+  capture skiff checkpoint --manage-cgroups-mode bogus --image-path "$IMG" "$ID"
+  expect_error checkpoint --runc-lines 20 --runc "manage cgroups mode" "--manage-cgroups-mode" "bogus"
+  capture skiff checkpoint --page-server nowhere --image-path "$IMG" "$ID"
+  expect_error checkpoint --runc-lines 20 --runc "" "--page-server" "nowhere"
+  [[ $(container_status "$ID") == running ]]
+  is_runc || [[ ! -e $IMG ]]
+  local id2
+  id2=$(new_id)
+  mkdir -p "$IMG"
+  capture skiff restore -d --empty-ns pid --image-path "$IMG" "$id2"
+  expect_error restore --runc-lines 20 --runc "" "--empty-ns" "pid"
+  run skiff state "$id2"
+  [[ $status -ne 0 ]]
+  skiff delete -f "$ID"
+}
+
 @test "checkpoint: a container that is not running is refused, its state unchanged" {
   create_container "$ID"
   capture skiff checkpoint --image-path "$IMG" "$ID"
