@@ -142,8 +142,10 @@ restore_detached() {
   [[ $(count) == "$at" ]] || fail "the counter went on after checkpoint: $at, then $(count)"
   local id2
   id2=$(new_id)
-  restore_detached "$id2"
+  restore_detached "$id2" --pid-file "$BATS_TEST_TMPDIR/restored.pid"
   [[ $(container_status "$id2") == running ]]
+  [[ $(cat "$BATS_TEST_TMPDIR/restored.pid") == "$(container_pid "$id2")" ]] ||
+    fail "--pid-file holds $(cat "$BATS_TEST_TMPDIR/restored.pid"), the init is $(container_pid "$id2")"
   wait_count_above "$at"
   local now
   now=$(count)
