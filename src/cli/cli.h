@@ -98,5 +98,7 @@ int cmd_resume(struct cli_global *g, int argc, char **argv);
 int cmd_update(struct cli_global *g, int argc, char **argv);
 int cmd_events(struct cli_global *g, int argc, char **argv);
 int cmd_ps(struct cli_global *g, int argc, char **argv);
+int cmd_checkpoint(struct cli_global *g, int argc, char **argv);
+int cmd_restore(struct cli_global *g, int argc, char **argv);
 
 #endif

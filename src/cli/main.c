@@ -7,7 +7,8 @@
  *   its quirk of taking the id as the value of a boolean flag before it (`run -d ID --bundle B`);
  * - a library error prints `skiff: <cmd>: <message>` to stderr, not a logrus line; with --log
  *   the same text is also the msg of an error line in the log file, as runc's;
- * - no --criu (no checkpoint/restore) and no --rootless: engines do not pass them. */
+ * - no --criu (checkpoint/restore run the criu found in $PATH) and no --rootless: engines do not pass
+ *   them. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -44,6 +45,8 @@ static const struct command commands[] = {
     {"resume", cmd_resume, "resume every process of a paused container"},
     {"update", cmd_update, "update the resource limits of a running container"},
     {"events", cmd_events, "print a container's resource stats and oom events"},
+    {"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
+    {"restore", cmd_restore, "restore a container from a checkpoint (CRIU)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -52,8 +55,8 @@ static void print_help(struct cli_option *options, size_t n_options) {
          "skiff runs containers from OCI bundles: a directory holding config.json and a root\n"
          "filesystem. It takes runc's commands and options.\n\nCommands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++)
-    printf("  %-10s%s\n", commands[i].name, commands[i].summary);
-  printf("  %-10s%s\n\nGlobal options:\n", "help", "show the help of skiff or of a command");
+    printf("  %-11s%s\n", commands[i].name, commands[i].summary);
+  printf("  %-11s%s\n\nGlobal options:\n", "help", "show the help of skiff or of a command");
   cli_print_options(options, n_options);
 }
 

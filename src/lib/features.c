@@ -193,7 +193,11 @@ void features_collect(struct features *f) {
                 v ? v->minor : 0, v ? v->micro : 0);
   /* as runc's: the libseccomp in use, the runtime's version and commit, checkpointing */
   f->annotations[0] = (struct oci_kv){"io.github.seccomp.libseccomp.version", f->libseccomp_version};
+#ifdef HAVE_CRIU
+  f->annotations[1] = (struct oci_kv){"org.skiff.checkpoint.enabled", "true"};
+#else
   f->annotations[1] = (struct oci_kv){"org.skiff.checkpoint.enabled", "false"};
+#endif
   f->annotations[2] = (struct oci_kv){"org.skiff.commit", SKIFF_COMMIT};
   f->annotations[3] = (struct oci_kv){"org.skiff.version", PACKAGE_VERSION};
   d->annotations = f->annotations;

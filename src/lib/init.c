@@ -301,6 +301,10 @@ static int host_proc = -1;
  * container's), pivot_root, the terminal, sysctls, masked and read-only paths. */
 static int init_rootfs(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
   const struct oci_config *c = sc->config;
+  /* as runc's init: a session of its own, terminal or not (the terminal's makes one below). CRIU
+   * cannot checkpoint a container whose session leader is outside its pid namespace. */
+  if (!c->process.terminal && setsid() < 0 && getsid(0) != getpid())
+    return skiff_fail_errno(err, errno, "setsid");
   if (c->hooks.create_container.n && chdir(sc->rootfs) < 0)
     return skiff_fail_errno(err, errno, "chdir to the rootfs %s", sc->rootfs);
   if (run_init_hooks(sc, &c->hooks.create_container, "createContainer", "creating", err) < 0)

@@ -7,8 +7,9 @@
 # to $SKIFF_VM_TESTS, else tests/bats/vm-smoke.bats and tests/bats/cgroups*.bats; then the guest boots
 # systemd as PID 1 and runs $SKIFF_VM_SYSTEMD_TESTS (default without FILE arguments:
 # tests/bats/systemd.bats; empty: no systemd stage), in the same TAP stream; and a second guest runs
-# those once more on a hybrid layout with systemd as PID 1 from the start (SKIFF_VM_HYBRID=0: not). The
-# guest is Debian's
+# those once more on a hybrid layout with systemd as PID 1 from the start (SKIFF_VM_HYBRID=0: not); and
+# another v2 guest runs $SKIFF_VM_CRIU_TESTS (default without FILE arguments: tests/bats/checkpoint.bats,
+# criu's; empty: none). The guest is Debian's
 # linux-image-amd64 under qemu, booted from a busybox initramfs; its root is this host's root, shared
 # read-only over 9p under a tmpfs overlay, so skiff, bats, jq and busybox are the host's own. Prints one
 # TAP stream; a host without qemu or the kernel package gets one skipped test, or under CI (CI=true),
@@ -28,9 +29,14 @@ skiff=${SKIFF_BINARY:-$build_dir/skiff}
 cache=${SKIFF_VM_CACHE:-${XDG_CACHE_HOME:+$XDG_CACHE_HOME/skiff-vm}}
 cache=${cache:-/var/cache/skiff-vm}
 # virtio_pci and 9p with what they depend on, in load order; loop: block devices for the I/O
-# throttling tests (cgroups-resources.bats), the guest has no disk
+# throttling tests (cgroups-resources.bats), the guest has no disk; then what criu needs for
+# checkpoint.bats: nf_tables (criu check: kerndat_has_nftables_concat), the sock_diag modules it collects
+# sockets with, conntrack's netlink for a network namespace's connections, the xt mark match of its
+# iptables lock
 modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio
-  netfs fscache 9p overlay loop"
+  netfs fscache 9p overlay loop crc32c_generic libcrc32c nfnetlink nf_tables unix_diag inet_diag tcp_diag
+  udp_diag raw_diag netlink_diag af_packet_diag nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack
+  nf_conntrack_netlink x_tables xt_mark nft_compat"
 
 files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
@@ -48,6 +54,18 @@ if [[ -n ${SKIFF_VM_SYSTEMD_TESTS+set} ]]; then
 elif [[ $# -eq 0 ]]; then
   systemd_files=("$srcdir"/tests/bats/systemd.bats)
 fi
+criu_files=()
+if [[ -n ${SKIFF_VM_CRIU_TESTS+set} ]]; then
+  # shellcheck disable=SC2206 # a list of paths, relative to the source tree
+  criu_files=(${SKIFF_VM_CRIU_TESTS})
+elif [[ $# -eq 0 ]]; then
+  criu_files=(tests/bats/checkpoint.bats)
+fi
+for i in "${!criu_files[@]}"; do
+  f=${criu_files[i]}
+  [[ $f == /* ]] || f=$srcdir/$f
+  criu_files[i]=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+done
 for i in "${!systemd_files[@]}"; do
   f=${systemd_files[i]}
   [[ $f == /* || -e $f ]] || f=$srcdir/$f
@@ -207,6 +225,13 @@ fi
 write_env "${files[*]}" "${systemd_files[*]}" busybox >"$work/out/env"
 result=0
 boot v2 "$work/out" cgroup_no_v1=all || result=1
+# checkpoint.bats in a v2 guest of its own (criu needs a kernel it knows; under TCG its tests take
+# minutes, more than the first guest's timeout has left)
+if [[ ${#criu_files[@]} -gt 0 ]]; then
+  mkdir -p "$work/out-criu"
+  write_env "${criu_files[*]}" "" busybox >"$work/out-criu/env"
+  boot criu "$work/out-criu" cgroup_no_v1=all || result=1
+fi
 # the systemd files again on a hybrid host (v1 controllers, cgroup2 for systemd's own tracking), the
 # layout where skiff makes the cgroups of the controllers systemd leaves alone
 if [[ ${#systemd_files[@]} -gt 0 && ${SKIFF_VM_HYBRID-1} != 0 ]]; then

@@ -118,6 +118,10 @@ int cgroup_pids(const char *path, pid_t **pids, size_t *n, struct skiff_error *e
  * cgroup.events). */
 int cgroup_freeze(const char *path, bool frozen, struct skiff_error *err);
 
+/* checkpoint: the absolute directory of the stored path's cgroup in the hierarchy that freezes
+ * (v2, else the v1 freezer's), for criu's freeze_cgroup; malloc'd, NULL with err set. */
+char *cgroup_freezer_dir(const char *path, struct skiff_error *err);
+
 /* Whether the cgroup is frozen ("paused"). A missing cgroup reads as not frozen. */
 int cgroup_is_frozen(const char *path, bool *frozen, struct skiff_error *err);
 

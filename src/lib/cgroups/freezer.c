@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/utils.h"
 #include "oci/cleanup.h"
 
 #define FREEZE_TIMEOUT_MS 2000
@@ -141,4 +142,20 @@ int cgroup_is_frozen(const char *path, bool *frozen, struct skiff_error *err) {
   if (fd < 0)
     return missing ? 0 : -1;
   return cg_is_frozen_fd(fd, v2, frozen, err);
+}
+
+char *cgroup_freezer_dir(const char *path, struct skiff_error *err) {
+  struct cg_dirs dirs;
+  bool v2;
+  if (cg_dirs_parse(path, &dirs, err) < 0)
+    return NULL;
+  int i = cg_dirs_index_for(&dirs, CG_FREEZER, &v2);
+  const struct cg_layout *l = i >= 0 ? cg_layout_get(err) : NULL;
+  char *dir = NULL;
+  if (i < 0)
+    skiff_fail(err, ENOENT, "freezer controller not available");
+  else if (l && !(dir = xasprintf("%s/%s", l->h[dirs.d[i].h].mount, dirs.d[i].path)))
+    skiff_fail_errno(err, ENOMEM, "cgroup path");
+  cg_dirs_release(&dirs);
+  return dir;
 }

@@ -1,0 +1,53 @@
+/* What CRIU must be told of a container beyond its processes, from the config it was created with:
+ * its bind mounts and masked files (external mounts: criu dumps no host file system), the namespaces
+ * it joined by path (external namespaces), where its cgroups are on restore. Shared by checkpoint.c
+ * and restore.c, so that the keys of the dump are those of the restore. */
+#ifndef SKIFF_CRIU_DESCRIBE_H
+#define SKIFF_CRIU_DESCRIBE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "lib/criu-rpc.h"
+#include "lib/criu.h"
+#include "oci/config.h"
+
+#define CRIU_MAX_INHERIT 2
+
+/* The arrays the request points into; criu_description_free releases them. */
+struct criu_description {
+  ExtMountMap *maps;
+  ExtMountMap **map_ptrs;
+  size_t n_maps;
+  char **strings; /* what was formatted for maps and external, freed with the description */
+  size_t n_strings;
+  char **external;
+  size_t n_external;
+  InheritFd inherit[CRIU_MAX_INHERIT];
+  InheritFd *inherit_ptrs[CRIU_MAX_INHERIT];
+  int inherit_fds[CRIU_MAX_INHERIT];
+  size_t n_inherit;
+  CgroupRoot *roots;
+  CgroupRoot **root_ptrs;
+  size_t n_roots;
+};
+
+void criu_description_init(struct criu_description *d);
+void criu_description_free(struct criu_description *d);
+
+/* The flags both commands share, into o (manage_cgroups_mode checked: one error naming it). */
+int criu_describe_flags(CriuOpts *o, const struct criu_options *opts, struct skiff_error *err);
+
+/* Dump (pid: the init, whose root shows which masked paths are files) or restore (pid 0, bundle:
+ * where relative bind sources are): the external mounts and namespaces, set into o. */
+int criu_describe_config(struct criu_description *d, CriuOpts *o, const struct oci_config *config,
+                         const char *bundle, pid_t pid, struct skiff_error *err);
+
+/* Restore: the container's cgroup (the stored path, cgroup.h) as criu's cgroup roots. */
+int criu_describe_cgroup_roots(struct criu_description *d, CriuOpts *o, const char *stored_path,
+                               struct skiff_error *err);
+
+/* Opens (creating it, 0700, when create) a directory for criu's images or work files. */
+int criu_open_dir(const char *path, bool create, const char *what, struct skiff_error *err);
+
+#endif

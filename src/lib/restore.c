@@ -1,0 +1,306 @@
+/* restore: a new container whose processes CRIU brings back from a checkpoint's images (criu.h). The
+ * state directory, cgroup and state.json are made as create makes them; criu then creates the
+ * namespaces and mounts from the images, over the rootfs of the bundle, and forks the processes
+ * into the cgroup; the init becomes skiff's child (rst_sibling). */
+#include "lib/container-internal.h"
+#include "lib/criu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+#include "lib/cgroups/cgroup.h"
+#include "lib/criu-describe.h"
+#include "lib/foreground.h"
+#include "lib/log.h"
+#include "lib/state.h"
+#include "lib/terminal.h"
+#include "lib/utils.h"
+#include "oci/cleanup.h"
+
+#define CRIU_ROOT "criu-root" /* in the state directory: the rootfs bind-mounted for criu's --root */
+
+struct restoring {
+  const struct skiff_context *ctx;
+  const char *id;
+  const struct create_options *copts;
+  char *bundle, *rootfs;
+  char *config_json;
+  size_t config_len;
+  struct oci_config *config;
+  int dirfd;
+  bool dir_created, root_mounted;
+  char root_path[PATH_MAX];
+  struct cgroup *cgroup;
+  pid_t pid; /* the restored init */
+};
+
+static int load_bundle(struct restoring *r, struct skiff_error *err) {
+  const char *bundle = r->copts->bundle;
+  if (!(r->bundle = realpath(bundle ? bundle : ".", NULL)))
+    return skiff_fail_errno(err, errno, "bundle %s", bundle ? bundle : ".");
+  cleanup_close int fd = open(r->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_fail_errno(err, errno, "bundle %s", r->bundle);
+  if (!(r->config_json = read_file_limited(fd, "config.json", OCI_CONFIG_MAX_BYTES, &r->config_len, err)))
+    return err->code == EFBIG ? -1 : skiff_fail_errno(err, err->code, "config.json");
+  if (!(r->config = oci_config_parse(r->config_json, r->config_len, "config.json", err)))
+    return -1;
+  if (!r->config->has_root)
+    return skiff_fail(err, EINVAL, "config.json: root: required");
+  const char *root = r->config->root.path;
+  cleanup_free char *joined = root[0] == '/' ? strdup(root) : xasprintf("%s/%s", r->bundle, root);
+  if (!joined || !(r->rootfs = realpath(joined, NULL)))
+    return skiff_fail_errno(err, joined ? errno : ENOMEM, "config.json: root.path: rootfs \"%s\"", joined ? joined : root);
+  if (r->config->process.terminal && !r->copts->console_socket)
+    return skiff_fail(err, EINVAL, "cannot restore a container with a terminal without --console-socket");
+  if (!r->config->process.terminal && r->copts->console_socket)
+    return skiff_fail(err, EINVAL, "cannot use console socket if skiff will not allocate tty");
+  return 0;
+}
+
+static int record_state(struct restoring *r, struct skiff_error *err) {
+  char created[RFC3339_NANO_MAX];
+  format_rfc3339_nano(created);
+  struct oci_state s = {.oci_version = r->config->oci_version,
+                        .id = (char *)r->id,
+                        .pid = r->pid > 0 ? r->pid : 0,
+                        .bundle = r->bundle,
+                        .rootfs = r->rootfs,
+                        .created = created,
+                        .owner = "",
+                        .annotations = r->config->annotations,
+                        .n_annotations = r->config->n_annotations,
+                        .cgroup_path = r->cgroup ? (char *)cgroup_path(r->cgroup) : NULL,
+                        .systemd_cgroup = r->ctx->systemd_cgroup,
+                        .poststop = r->config->hooks.poststop,
+                        .poststart = r->config->hooks.poststart};
+  const struct oci_namespace *pidns = oci_config_namespace(r->config, OCI_NS_PID);
+  s.new_pid_ns = pidns && !pidns->path;
+  if (r->pid > 0 && proc_start_time(r->pid, &s.pid_start_time, NULL) < 0)
+    return skiff_fail(err, ESRCH, "restored init (pid %d) exited", (int)r->pid);
+  return state_write(r->dirfd, &s, err);
+}
+
+/* criu's --root must be a mount point of its own: the rootfs bound onto <state dir>/criu-root. */
+static int mount_root(struct restoring *r, struct skiff_error *err) {
+  if ((size_t)snprintf(r->root_path, sizeof r->root_path, "%s/%s/%s", r->ctx->root, r->id, CRIU_ROOT) >=
+      sizeof r->root_path)
+    return skiff_fail(err, ENAMETOOLONG, "state directory path too long");
+  if (mkdirat(r->dirfd, CRIU_ROOT, 0700) < 0 && errno != EEXIST)
+    return skiff_fail_errno(err, errno, "mkdir %s", r->root_path);
+  if (mount(r->rootfs, r->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return skiff_fail_errno(err, errno, "bind mount rootfs %s on %s", r->rootfs, r->root_path);
+  r->root_mounted = true;
+  /* nothing mounted here for criu must reach the host's other mount namespaces */
+  if (mount(NULL, r->root_path, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return skiff_fail_errno(err, errno, "make %s private", r->root_path);
+  return 0;
+}
+
+static void unmount_root(struct restoring *r) {
+  if (r->root_mounted && umount2(r->root_path, MNT_DETACH) < 0)
+    log_warning("restore: unmount %s: %s", r->root_path, strerror(errno));
+  r->root_mounted = false;
+  if (r->dirfd >= 0)
+    unlinkat(r->dirfd, CRIU_ROOT, AT_REMOVEDIR);
+}
+
+/* descriptors.json (checkpoint.c): the init's stdio that were pipes get criu's own stdio instead. */
+static int inherit_stdio(int images_fd, InheritFd *fds, InheritFd **ptrs, char **keys, size_t *n,
+                         struct skiff_error *err) {
+  size_t len;
+  struct skiff_error ignored;
+  cleanup_free char *json = read_file_limited(images_fd, "descriptors.json", 65536, &len, &ignored);
+  if (!json)
+    return 0; /* a checkpoint of another runtime's may not have it */
+  char why[128];
+  yajl_val tree = yajl_tree_parse(json, why, sizeof why);
+  if (!tree || !YAJL_IS_ARRAY(tree)) {
+    yajl_tree_free(tree);
+    return skiff_fail(err, EINVAL, "descriptors.json: not an array of strings");
+  }
+  for (size_t i = 0; i < 3 && i < tree->u.array.len; i++) {
+    const char *link = YAJL_GET_STRING(tree->u.array.values[i]);
+    if (!link || strncmp(link, "pipe:", 5) != 0)
+      continue;
+    if (!(keys[*n] = strdup(link))) {
+      yajl_tree_free(tree);
+      return skiff_fail_errno(err, ENOMEM, "descriptors.json");
+    }
+    inherit_fd__init(&fds[*n]);
+    fds[*n].key = keys[*n];
+    fds[*n].fd = (int32_t)i;
+    ptrs[*n] = &fds[*n];
+    (*n)++;
+  }
+  yajl_tree_free(tree);
+  return 0;
+}
+
+/* criu's notifications: the pty master of a restored terminal goes to the console socket. */
+static int on_notify(void *opaque, const char *script, int pid, int fd, struct skiff_error *err) {
+  struct restoring *r = opaque;
+  if (!strcmp(script, "orphan-pts-master")) {
+    if (fd < 0)
+      return skiff_fail(err, EPROTO, "criu sent no pty master");
+    return terminal_send_to_console_socket(r->copts->console_socket, fd, err);
+  }
+  if (!strcmp(script, "post-restore") && pid > 0)
+    r->pid = pid;
+  return 0;
+}
+
+static int run_criu(struct restoring *r, const struct criu_options *opts, struct skiff_error *err) {
+  const char *image_path = opts->image_path && opts->image_path[0] ? opts->image_path : "checkpoint";
+  cleanup_close int images_fd = criu_open_dir(image_path, false, "--image-path", err);
+  if (images_fd < 0)
+    return -1;
+  cleanup_close int work_fd = -1;
+  if (opts->work_path && opts->work_path[0] && (work_fd = criu_open_dir(opts->work_path, true, "--work-path", err)) < 0)
+    return -1;
+  CriuOpts o = CRIU_OPTS__INIT;
+  struct criu_description d;
+  criu_description_init(&d);
+  o.images_dir_fd = images_fd;
+  if (work_fd >= 0) {
+    o.has_work_dir_fd = true;
+    o.work_dir_fd = work_fd;
+  }
+  o.log_file = "restore.log";
+  o.root = r->root_path;
+  o.has_rst_sibling = true;
+  o.rst_sibling = true;
+  o.has_orphan_pts_master = true;
+  o.orphan_pts_master = r->config->process.terminal;
+  o.lsm_profile = (char *)(opts->lsm_profile && opts->lsm_profile[0] ? opts->lsm_profile : NULL);
+  o.lsm_mount_context = (char *)(opts->lsm_mount_context && opts->lsm_mount_context[0] ? opts->lsm_mount_context : NULL);
+  InheritFd stdio[3 + CRIU_MAX_INHERIT];
+  InheritFd *stdio_ptrs[3 + CRIU_MAX_INHERIT];
+  char *keys[3] = {0};
+  size_t n_stdio = 0;
+  int ret = criu_describe_flags(&o, opts, err);
+  if (ret == 0)
+    ret = criu_describe_config(&d, &o, r->config, r->bundle, 0, err);
+  if (ret == 0)
+    ret = criu_describe_cgroup_roots(&d, &o, r->cgroup ? cgroup_path(r->cgroup) : NULL, err);
+  if (ret == 0)
+    ret = inherit_stdio(images_fd, stdio, stdio_ptrs, keys, &n_stdio, err);
+  if (ret == 0 && n_stdio) { /* the namespaces' fds and the stdio pipes, in one list */
+    for (size_t i = 0; i < o.n_inherit_fd; i++)
+      stdio_ptrs[n_stdio + i] = o.inherit_fd[i];
+    o.n_inherit_fd += n_stdio;
+    o.inherit_fd = stdio_ptrs;
+  }
+  struct criu_session s = {.pid = -1, .sk = -1};
+  if (ret == 0)
+    ret = criu_rpc_start(&s, d.inherit_fds, d.n_inherit, r->cgroup ? cgroup_placement(r->cgroup) : NULL,
+                         n_stdio && stdio[n_stdio - 1].fd == STDERR_FILENO, err);
+  if (ret == 0) {
+    CriuReq req = CRIU_REQ__INIT;
+    req.type = CRIU_REQ_TYPE__RESTORE;
+    req.opts = &o;
+    CriuResp *resp = criu_rpc_call(&s, &req, "criu restore", on_notify, r, err);
+    if (resp && resp->restore)
+      r->pid = resp->restore->pid;
+    if (resp)
+      criu_resp__free_unpacked(resp, NULL);
+    else
+      ret = criu_error_log_hint(err, opts->work_path && opts->work_path[0] ? opts->work_path : image_path,
+                                   o.log_file);
+  }
+  criu_rpc_end(&s);
+  for (size_t i = 0; i < 3; i++)
+    free(keys[i]);
+  criu_description_free(&d);
+  return ret;
+}
+
+static int restore_container(struct restoring *r, const struct criu_options *opts, struct skiff_error *err) {
+  CriuOpts flags = CRIU_OPTS__INIT; /* checked before anything is made */
+  if (container_validate_id(r->id, err) < 0 || criu_describe_flags(&flags, opts, err) < 0 ||
+      load_bundle(r, err) < 0 || criu_rpc_check(err) < 0)
+    return -1;
+  if ((r->dirfd = state_dir_create(r->ctx->root, r->id, err)) < 0)
+    return -1;
+  r->dir_created = true;
+  if (cgroup_create(r->config, r->id, r->ctx->systemd_cgroup, &r->cgroup, err) < 0)
+    return -1;
+  /* the v1 part (and a systemd unit, with skiff in it until criu has forked the processes) */
+  if (cgroup_finish(r->cgroup, getpid(), err) < 0 || record_state(r, err) < 0 || mount_root(r, err) < 0)
+    return -1;
+  int ret = run_criu(r, opts, err);
+  unmount_root(r);
+  if (ret < 0)
+    return -1;
+  if (r->pid <= 0)
+    return skiff_fail(err, EPROTO, "criu restore: no pid in criu's response");
+  log_debug("restore %s: init pid %d restored", r->id, (int)r->pid);
+  if (write_file_atomic(r->dirfd, STATE_CONFIG, r->config_json, r->config_len, 0600, err) < 0 ||
+      record_state(r, err) < 0)
+    return -1;
+  if (r->copts->pid_file && write_pid_file(r->copts->pid_file, r->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+static void restoring_finish(struct restoring *r, bool teardown) {
+  struct skiff_error ignored;
+  unmount_root(r);
+  if (teardown && r->pid > 0) {
+    kill(r->pid, SIGKILL);
+    waitpid(r->pid, NULL, __WALL);
+  }
+  if (r->cgroup) {
+    if (teardown)
+      cgroup_destroy(r->cgroup, &ignored);
+    cgroup_free(r->cgroup);
+  }
+  if (teardown && r->dir_created)
+    state_dir_remove(r->ctx->root, r->id, r->dirfd, &ignored);
+  if (r->dirfd >= 0)
+    close(r->dirfd);
+  if (r->config)
+    oci_config_free(r->config);
+  free(r->config_json);
+  free(r->bundle);
+  free(r->rootfs);
+}
+
+int container_restore(const struct skiff_context *ctx, const char *id, const struct create_options *copts,
+                      const struct criu_options *opts, int *exit_status, struct skiff_error *err) {
+  struct restoring r = {.ctx = ctx, .id = id, .copts = copts, .dirfd = -1, .pid = -1};
+  struct foreground fg = {.sigfd = -1};
+  *exit_status = 0;
+  int ret = copts->detach ? 0 : foreground_begin(&fg, 3, err);
+  if (ret == 0)
+    ret = restore_container(&r, opts, err);
+  if (ret < 0 || copts->detach) {
+    restoring_finish(&r, ret < 0);
+    foreground_end(&fg);
+    return ret;
+  }
+  /* in the foreground, as run: wait, then delete */
+  pid_t pid = r.pid;
+  r.pid = -1;
+  ret = foreground_wait(&fg, pid, NULL, exit_status, err);
+  foreground_end(&fg);
+  struct oci_state *state = state_read(r.dirfd, NULL, err);
+  if (ret == 0 && state) {
+    struct loaded_container lc = {.dirfd = r.dirfd, .state = state, .status = "stopped"};
+    ret = container_cleanup(ctx, id, &lc, err);
+  }
+  if (state)
+    oci_state_free(state);
+  restoring_finish(&r, false);
+  return ret;
+}

@@ -1,0 +1,357 @@
+#!/usr/bin/env bats
+# skiff checkpoint / restore (src/lib/checkpoint.c, restore.c, criu-rpc.c, criu-describe.c): CRIU
+# through its RPC. On a host where `criu check` fails (a 6.x kernel whose vDSO Debian's criu 3.17 does not
+# know) only the refusal is tested; the VM lane (tests/vm/run.sh: Debian's 6.1 kernel with nf_tables)
+# runs the rest.
+
+load helpers
+
+setup() {
+  requires root criu jq
+  setup_bundle
+  IMG="$BATS_TEST_TMPDIR/img"
+}
+
+teardown() {
+  teardown_bundle
+}
+
+criu_works() {
+  criu check >/dev/null 2>&1
+}
+
+requires_criu_host() {
+  criu_works || skip "criu check fails on this host (tests/vm/run.sh runs this test)"
+}
+
+# A counter writing 1, 2, 3... into /shared/count every 0.1 s; its host path in $COUNT.
+counter_bundle() {
+  local shared
+  shared=$(shared_dir)
+  COUNT=$shared/count
+  set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/shared/count; sleep 0.1; done'
+}
+
+count() {
+  cat "$COUNT" 2>/dev/null || echo 0
+}
+
+# wait_count_above N: until the counter is past N (10 s at most).
+wait_count_above() {
+  local tries=200
+  while (($(count) <= $1 && tries-- > 0)); do sleep 0.05; done
+  (($(count) > $1)) || fail "the counter stays at $(count), not above $1"
+}
+
+# The container's stdio are /dev/null: criu dumps no file of the host's outside the container's mounts.
+start_detached() {
+  skiff run -d --bundle "$BUNDLE" "$1" </dev/null >/dev/null 2>&1 || fail "run $1 failed"
+}
+
+# checkpoint_ok ARGS...: skiff checkpoint --image-path $IMG ARGS; a failure shows criu's errors.
+checkpoint_ok() {
+  if ! skiff checkpoint --image-path "$IMG" "$@" 2>"$BATS_TEST_TMPDIR/checkpoint.err"; then
+    grep -iE 'error|warn|fail|can.t|unable|not supported' "$IMG"/*dump.log | head -n 40 >&2
+    fail "checkpoint $*: $(cat "$BATS_TEST_TMPDIR/checkpoint.err")"
+  fi
+}
+
+restore_detached() {
+  local id=$1
+  shift
+  skiff restore -d --bundle "$BUNDLE" --image-path "$IMG" "$@" "$id" </dev/null >/dev/null \
+    2>"$BATS_TEST_TMPDIR/$id.restore.err" || {
+    grep -iE 'error|warn|fail|can.t|unable|not supported' "$IMG/restore.log" | head -n 40 >&2
+    fail "restore $id: $(cat "$BATS_TEST_TMPDIR/$id.restore.err")"
+  }
+}
+
+@test "checkpoint and restore: where criu check fails, one line with criu's reason, nothing changed" {
+  criu_works && skip "criu works on this host (the refusal is for hosts where it does not)"
+  set_args sh -c 'while :; do sleep 1; done'
+  start_detached "$ID"
+  capture skiff checkpoint --image-path "$IMG" "$ID"
+  expect_error checkpoint --runc-lines 20 --runc "criu" "criu cannot work on this host" "criu check: "
+  [[ $(container_status "$ID") == running ]]
+  is_runc || [[ ! -e $IMG ]]
+  mkdir -p "$IMG"
+  local id2
+  id2=$(new_id)
+  capture skiff restore -d --image-path "$IMG" "$id2"
+  expect_error restore --runc-lines 20 --runc "criu" "criu cannot work on this host" "criu check: "
+  run skiff state "$id2"
+  [[ $status -ne 0 ]]
+  skiff delete -f "$ID"
+}
+
+@test "features: checkpoint enabled when skiff was built with criu support" {
+  runc_lacks "its key is org.opencontainers.runc.checkpoint.enabled"
+  local built=false
+  skiff checkpoint --help >/dev/null 2>&1 && built=true
+  run skiff features
+  [[ $status -eq 0 ]]
+  [[ $(jq -r '.annotations["org.skiff.checkpoint.enabled"]' <<<"$output") == "$built" ]]
+}
+
+@test "an init without a terminal leads a session of its own, as runc's (criu dumps no other)" {
+  run_container sh -c 'read -r pid comm state ppid pgrp session rest </proc/self/stat; echo "$pid $pgrp $session"'
+  [[ $status -eq 0 ]] || fail "run: $stderr"
+  [[ $output == "1 1 1" ]] || fail "pid, process group, session: $output"
+}
+
+@test "checkpoint, restore: a bad flag value is one line naming it, nothing changed" {
+  set_args sh -c 'while :; do sleep 1; done'
+  start_detached "$ID"
+  capture skiff checkpoint --manage-cgroups-mode bogus --image-path "$IMG" "$ID"
+  expect_error checkpoint --runc-lines 20 --runc "manage cgroups mode" "--manage-cgroups-mode" "bogus"
+  capture skiff checkpoint --page-server nowhere --image-path "$IMG" "$ID"
+  expect_error checkpoint --runc-lines 20 --runc "" "--page-server" "nowhere"
+  [[ $(container_status "$ID") == running ]]
+  is_runc || [[ ! -e $IMG ]]
+  local id2
+  id2=$(new_id)
+  mkdir -p "$IMG"
+  capture skiff restore -d --empty-ns pid --image-path "$IMG" "$id2"
+  expect_error restore --runc-lines 20 --runc "" "--empty-ns" "pid"
+  run skiff state "$id2"
+  [[ $status -ne 0 ]]
+  skiff delete -f "$ID"
+}
+
+@test "checkpoint: a container that is not running is refused, its state unchanged" {
+  create_container "$ID"
+  capture skiff checkpoint --image-path "$IMG" "$ID"
+  expect_error checkpoint "cannot be checkpointed in created state"
+  [[ $(container_status "$ID") == created ]]
+  skiff delete -f "$ID"
+}
+
+@test "checkpoint, restore: a counter goes on counting from where it was, in its cgroup with its limits" {
+  requires_criu_host
+  counter_bundle
+  update_config '.linux.resources.memory.limit = 67108864'
+  start_detached "$ID"
+  wait_count_above 3
+  checkpoint_ok "$ID"
+  # as runc: the checkpointed container is gone
+  run skiff state "$ID"
+  [[ $status -ne 0 ]]
+  local at
+  at=$(count)
+  sleep 0.5
+  [[ $(count) == "$at" ]] || fail "the counter went on after checkpoint: $at, then $(count)"
+  local id2
+  id2=$(new_id)
+  restore_detached "$id2" --pid-file "$BATS_TEST_TMPDIR/restored.pid"
+  [[ $(container_status "$id2") == running ]]
+  [[ $(cat "$BATS_TEST_TMPDIR/restored.pid") == "$(container_pid "$id2")" ]] ||
+    fail "--pid-file holds $(cat "$BATS_TEST_TMPDIR/restored.pid"), the init is $(container_pid "$id2")"
+  wait_count_above "$at"
+  local now
+  now=$(count)
+  ((now > at && now < at + 100)) || fail "restored from $at, now $now: not counting from where it was"
+  # back in a cgroup of its own (ps reads it), with the config's memory limit
+  local pid cg limit
+  pid=$(container_pid "$id2")
+  run skiff ps "$id2"
+  [[ $status -eq 0 && $output == *" $pid "* ]] || fail "ps does not list the restored init $pid: $output"
+  cg=$(awk -F: '$1 == 0 || $2 ~ /(^|,)memory(,|$)/ { print $3; exit }' "/proc/$pid/cgroup")
+  if v2_host; then
+    limit=$(cat "/sys/fs/cgroup$cg/memory.max")
+  else
+    limit=$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")
+  fi
+  [[ $limit == 67108864 ]] || fail "the restored container's cgroup $cg has memory limit $limit"
+  skiff delete -f "$id2"
+  run skiff state "$id2"
+  [[ $status -ne 0 ]]
+}
+
+@test "checkpoint --leave-running: the container goes on, and its image restores" {
+  requires_criu_host
+  counter_bundle
+  start_detached "$ID"
+  wait_count_above 3
+  checkpoint_ok --leave-running "$ID"
+  local at
+  at=$(count)
+  [[ $(container_status "$ID") == running ]]
+  wait_count_above $((at + 5))
+  skiff delete -f "$ID"
+  local stopped
+  stopped=$(count)
+  local id2
+  id2=$(new_id)
+  restore_detached "$id2"
+  [[ $(container_status "$id2") == running ]]
+  # the restored counter starts over from the value of the dump, below where the original stopped
+  local tries=200
+  while [[ $(count) == "$stopped" ]] && ((tries-- > 0)); do sleep 0.05; done
+  local now
+  now=$(count)
+  ((now < stopped)) || fail "after restore the counter is at $now: not back from $stopped to about $at"
+  skiff delete -f "$id2"
+}
+
+@test "checkpoint --pre-dump, then a dump with --parent-path: restores and goes on" {
+  requires_criu_host
+  counter_bundle
+  start_detached "$ID"
+  wait_count_above 3
+  skiff checkpoint --pre-dump --image-path "$BATS_TEST_TMPDIR/pre" "$ID"
+  [[ $(container_status "$ID") == running ]]
+  [[ -e $BATS_TEST_TMPDIR/pre/pagemap-1.img || -n $(ls "$BATS_TEST_TMPDIR"/pre/pagemap-*.img) ]]
+  local at
+  at=$(count)
+  wait_count_above $((at + 2))
+  checkpoint_ok --parent-path ../pre "$ID"
+  [[ -L $IMG/parent ]] || fail "the dump does not name the pre-dump as its parent"
+  at=$(count)
+  local id2
+  id2=$(new_id)
+  restore_detached "$id2"
+  wait_count_above "$at"
+  skiff delete -f "$id2"
+}
+
+@test "restore --console-socket: a container with a terminal gets its pty back through the socket" {
+  requires_criu_host
+  local recvtty dir
+  for dir in "${SKIFF_BUILDDIR-}" "$(dirname "$SKIFF")"; do
+    [[ -n $dir && -x $dir/contrib/recvtty/recvtty ]] && recvtty=$dir/contrib/recvtty/recvtty && break
+  done
+  [[ -n $recvtty ]] || skip "contrib/recvtty is not built (set SKIFF_BUILDDIR)"
+  update_config '.process.terminal = true'
+  set_args sh -c 'while read l; do echo "got:$l"; done'
+  local n
+  for n in 1 2; do
+    mkfifo "$BATS_TEST_TMPDIR/in$n"
+    "$recvtty" --pid-file "$BATS_TEST_TMPDIR/recvtty$n.pid" "$BATS_TEST_TMPDIR/tty$n.sock" \
+      <"$BATS_TEST_TMPDIR/in$n" >"$BATS_TEST_TMPDIR/out$n" 2>&1 3>&- &
+    defer kill $!
+  done
+  exec 5>"$BATS_TEST_TMPDIR/in1" 6>"$BATS_TEST_TMPDIR/in2"
+  wait_for_file "$BATS_TEST_TMPDIR/recvtty1.pid"
+  wait_for_file "$BATS_TEST_TMPDIR/recvtty2.pid"
+  skiff run -d --console-socket "$BATS_TEST_TMPDIR/tty1.sock" --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+  printf 'one\n' >&5
+  local tries=100
+  until grep -q 'got:one' "$BATS_TEST_TMPDIR/out1" || ((tries-- == 0)); do sleep 0.05; done
+  grep -q 'got:one' "$BATS_TEST_TMPDIR/out1" || fail "the container did not answer: $(cat "$BATS_TEST_TMPDIR/out1")"
+  checkpoint_ok "$ID"
+  local id2
+  id2=$(new_id)
+  capture skiff restore -d --bundle "$BUNDLE" --image-path "$IMG" "$id2"
+  [[ $status -eq 1 ]] && [[ $stderr == *"console"* ]] || fail "restore without --console-socket: $stderr"
+  restore_detached "$id2" --console-socket "$BATS_TEST_TMPDIR/tty2.sock"
+  printf 'two\n' >&6
+  tries=100
+  until grep -q 'got:two' "$BATS_TEST_TMPDIR/out2" || ((tries-- == 0)); do sleep 0.05; done
+  grep -q 'got:two' "$BATS_TEST_TMPDIR/out2" ||
+    fail "the restored container did not answer on the new pty: $(cat "$BATS_TEST_TMPDIR/out2")"
+  exec 5>&- 6>&-
+  skiff delete -f "$id2"
+}
+
+@test "checkpoint/restore --tcp-established: a TCP connection inside the container survives" {
+  requires_criu_host
+  local shared
+  shared=$(shared_dir)
+  # a server and a client in the container's network namespace, the client sending 1, 2, 3...
+  # (busybox nc ends at the end of its input: the server's is a pipe that stays open)
+  set_args sh -c 'sleep 100000 | nc -l -p 5000 >/shared/received & sleep 0.5
+    i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done | nc 127.0.0.1 5000'
+  start_detached "$ID"
+  local tries=200
+  until [[ $(wc -l <"$shared/received" 2>/dev/null || echo 0) -ge 3 ]] || ((tries-- == 0)); do sleep 0.05; done
+  [[ $(wc -l <"$shared/received") -ge 3 ]] || fail "the connection carries nothing: $(cat "$shared/received")"
+  # without the flag criu refuses the established connection, and the container runs on
+  capture skiff checkpoint --image-path "$BATS_TEST_TMPDIR/refused" "$ID"
+  [[ $status -ne 0 ]]
+  [[ $(container_status "$ID") == running ]]
+  checkpoint_ok --tcp-established "$ID"
+  local at
+  at=$(wc -l <"$shared/received")
+  local id2
+  id2=$(new_id)
+  restore_detached "$id2" --tcp-established
+  tries=200
+  until [[ $(wc -l <"$shared/received") -gt $((at + 3)) ]] || ((tries-- == 0)); do sleep 0.05; done
+  [[ $(wc -l <"$shared/received") -gt $((at + 3)) ]] ||
+    fail "nothing came over the restored connection: $(wc -l <"$shared/received") lines, $at at the dump"
+  skiff delete -f "$id2"
+}
+
+@test "restore: a missing image directory, or the image of another container, leaves nothing behind" {
+  requires_criu_host
+  local id2
+  id2=$(new_id)
+  capture skiff restore -d --bundle "$BUNDLE" --image-path "$BATS_TEST_TMPDIR/none" "$id2"
+  expect_error restore --runc-lines 20 --runc "no such file" "--image-path" "$BATS_TEST_TMPDIR/none"
+  [[ -z $(ls "$SKIFF_ROOT" 2>/dev/null) ]] || fail "left in the state root: $(ls "$SKIFF_ROOT")"
+  # a dump of a container with a bind mount at /shared, restored from a bundle without it: criu
+  # cannot map the mount back and fails
+  counter_bundle
+  start_detached "$ID"
+  wait_count_above 2
+  checkpoint_ok "$ID"
+  update_config '.mounts = [.mounts[] | select(.destination != "/shared")]'
+  capture skiff restore -d --bundle "$BUNDLE" --image-path "$IMG" "$id2"
+  [[ $status -ne 0 ]] || fail "restore of another container's image succeeded"
+  [[ -z $(ls "$SKIFF_ROOT" 2>/dev/null) ]] || fail "left in the state root: $(ls "$SKIFF_ROOT")"
+  ! grep -q "$id2" /proc/self/mountinfo || fail "a mount is left: $(grep "$id2" /proc/self/mountinfo)"
+}
+
+@test "podman container checkpoint / restore with --runtime skiff" {
+  requires_criu_host
+  requires podman
+  local pm=$BATS_TEST_TMPDIR/podman
+  mkdir -p "$pm"
+  # as engines.bats: no CAP_SYS_RESOURCE to raise podman's default limits on the project's host
+  printf '%s\n' '[containers]' 'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]' '[engine]' \
+    'cgroup_manager = "cgroupfs"' 'events_logger = "file"' >"$pm/containers.conf"
+  export CONTAINERS_CONF=$pm/containers.conf
+  # podman 4.3 lets only a runtime whose file is named runc (or crun with +CRIU) checkpoint
+  mkdir -p "$pm/bin"
+  ln -s "$SKIFF" "$pm/bin/runc"
+  pm() {
+    podman --root "$pm/storage" --runroot "$pm/run" --storage-driver vfs --runtime "$pm/bin/runc" \
+      --cgroup-manager cgroupfs --events-backend file "$@"
+  }
+  defer podman --root "$pm/storage" --runroot "$pm/run" --storage-driver vfs rm --all --force --time 0
+  tar -C "$ROOTFS" -cf - . | pm import --quiet - localhost/skiff-test >/dev/null || fail "podman import failed"
+  pm run -d --network none --name "$ID" localhost/skiff-test \
+    sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done' >/dev/null
+  sleep 2
+  run pm container checkpoint "$ID"
+  assert_success
+  run pm inspect --format '{{.State.Status}}' "$ID"
+  assert_output exited
+  run pm container restore "$ID"
+  assert_success
+  run pm inspect --format '{{.State.Status}}' "$ID"
+  assert_output running
+  # about 20 at the checkpoint: a counter started afresh would be far below
+  run pm exec "$ID" cat /tmp/count
+  assert_success
+  ((output >= 12)) || fail "the restored counter is at $output: it did not go on from before the checkpoint"
+  pm rm --force --time 0 "$ID" >/dev/null
+}
+
+@test "restore in the foreground: waits for the container, exits with its status, deletes it" {
+  requires_criu_host
+  local shared
+  shared=$(shared_dir)
+  COUNT=$shared/count
+  set_args sh -c 'i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo $i >/shared/count; sleep 0.1; done; exit 3'
+  start_detached "$ID"
+  wait_count_above 3
+  checkpoint_ok "$ID"
+  local id2
+  id2=$(new_id)
+  run skiff restore --bundle "$BUNDLE" --image-path "$IMG" "$id2" </dev/null
+  [[ $status -eq 3 ]] || fail "restore in the foreground: status $status, not the container's 3: $output"
+  [[ $(count) == 40 ]] || fail "the restored counter ended at $(count), not 40"
+  run skiff state "$id2"
+  [[ $status -ne 0 ]]
+}
