@@ -37,6 +37,8 @@ int main(void) {
   char *argv1[] = {arg("test"), arg("-d"), arg(""), NULL};
   int n = parse(false, 1, 1, 3, argv1, &args, &status);
   tap_ok(n == 1 && status == 0 && detach && strcmp(args[0], "") == 0, "an empty argument after a flag is an argument");
+  if (n > 0 && (args < argv1 || args > argv1 + 3)) /* gathered: the caller's */
+    free(args);
   char *argv2[] = {arg("test"), arg("id"), arg(""), NULL};
   n = parse(false, 2, 2, 3, argv2, &args, &status);
   tap_ok(n == 2 && strcmp(args[0], "id") == 0 && strcmp(args[1], "") == 0, "an empty argument last");
