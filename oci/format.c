@@ -24,10 +24,12 @@ static void put(struct out *o, const char *s, size_t n) {
   o->len += n;
 }
 
-static void pad(struct out *o, char c, int n) {
+static void pad(struct out *o, char c, long long n) {
   static const char spaces[16] = "                ", zeros[16] = "0000000000000000";
-  for (; n > 0; n -= 16)
+  for (; n > 0 && o->len < o->size; n -= 16)
     put(o, c == ' ' ? spaces : zeros, n < 16 ? (size_t)n : 16);
+  if (n > 0) /* beyond the buffer only counted: a width near INT_MAX is not 2^27 calls */
+    o->len += (size_t)n;
 }
 
 static void put_padded(struct out *o, const struct spec *sp, const char *s, size_t n) {
@@ -62,15 +64,16 @@ static void put_number(struct out *o, const struct spec *sp, uintmax_t v, bool n
     prefix[plen++] = '0';
     prefix[plen++] = upper ? 'X' : 'x';
   }
-  int zeros = sp->precision > n ? sp->precision - n : 0;
+  /* long long: a precision near INT_MAX and a sign overflow an int */
+  long long zeros = sp->precision > n ? sp->precision - n : 0;
   if (sp->alt && base == 8 && zeros == 0 && (n == 0 || digits[n - 1] != '0'))
     zeros = 1; /* "%#o": the first digit is a 0 */
-  int total = plen + zeros + n;
+  long long total = plen + zeros + n;
   if (sp->zero && !sp->left && sp->precision < 0 && sp->width > total) {
     zeros += sp->width - total;
     total = sp->width;
   }
-  int fill = sp->width > total ? sp->width - total : 0;
+  long long fill = sp->width > total ? sp->width - total : 0;
   if (!sp->left)
     pad(o, ' ', fill);
   put(o, prefix, (size_t)plen);
@@ -81,10 +84,21 @@ static void put_number(struct out *o, const struct spec *sp, uintmax_t v, bool n
     pad(o, ' ', fill);
 }
 
+/* One more digit of a width or precision written in the format; past INT_MAX it stays there and
+ * the call fails, as snprintf fails with EOVERFLOW. */
+static int read_digit(int v, char digit, bool *overflow) {
+  if (v > (INT_MAX - (digit - '0')) / 10) {
+    *overflow = true;
+    return INT_MAX;
+  }
+  return v * 10 + (digit - '0');
+}
+
 enum length { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_MAX, LEN_PTRDIFF };
 
 int format_string_va(char *buf, size_t size, const char *fmt, va_list ap) {
   struct out o = {.buf = buf, .size = size};
+  bool overflow = false;
   va_list args;
   va_copy(args, ap);
   for (const char *p = fmt; *p; p++) {
@@ -120,7 +134,7 @@ int format_string_va(char *buf, size_t size, const char *fmt, va_list ap) {
       p++;
     } else {
       for (; *p >= '0' && *p <= '9'; p++)
-        sp.width = sp.width * 10 + (*p - '0');
+        sp.width = read_digit(sp.width, *p, &overflow);
     }
     if (*p == '.') {
       p++;
@@ -132,7 +146,7 @@ int format_string_va(char *buf, size_t size, const char *fmt, va_list ap) {
         p++;
       } else {
         for (; *p >= '0' && *p <= '9'; p++)
-          sp.precision = sp.precision * 10 + (*p - '0');
+          sp.precision = read_digit(sp.precision, *p, &overflow);
       }
     }
     enum length len = LEN_INT;
@@ -263,7 +277,7 @@ int format_string_va(char *buf, size_t size, const char *fmt, va_list ap) {
   va_end(args);
   if (size)
     buf[o.len < size ? o.len : size - 1] = '\0';
-  return o.len > INT_MAX ? -1 : (int)o.len;
+  return overflow || o.len > INT_MAX ? -1 : (int)o.len;
 }
 
 int format_string(char *buf, size_t size, const char *fmt, ...) {

@@ -21,6 +21,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef SKIFF_SANITIZERS
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "lib/cgroups/cgroup.h"
 #include "lib/container-internal.h"
@@ -161,6 +164,12 @@ static int spawn_exec(struct exec_run *x, struct skiff_error *err) {
    * it already. */
   bool in_userns = geteuid() != 0 && x->ns_fds[OCI_NS_USER] >= 0;
   if (in_userns) {
+#ifdef SKIFF_SANITIZERS
+    /* LeakSanitizer's check at exit stops this process from a clone of it, which would be born in
+       the container's pid namespace, unable to trace it: the check would spin forever. Checked
+       here instead, which turns the one at exit off. */
+    __lsan_do_leak_check();
+#endif
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (setns(x->ns_fds[OCI_NS_USER], CLONE_NEWUSER) < 0)
       return skiff_fail_errno(err, errno, "join the container's user namespace");

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,10 @@ int spawn_enter_pid_ns(int pidns_fd, int *saved_fd, struct skiff_error *err) {
   *saved_fd = -1;
   if (pidns_fd < 0)
     return 0;
+  /* The children are born beside the container's processes: non-dumpable from birth (they inherit
+     it), or the container could open /proc/<child>/exe, skiff's binary, before the child's own
+     PR_SET_DUMPABLE (CVE-2019-5736; cve.bats saw it under ASan, which widens that window). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   *saved_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (*saved_fd < 0)
     return skiff_fail_errno(err, errno, "open /proc/self/ns/pid");

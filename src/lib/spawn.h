@@ -63,7 +63,8 @@ struct clone_args;
 struct cgroup_placement;
 pid_t spawn_clone3(struct clone_args *args, struct cgroup_placement *p);
 
-/* Enter a pid namespace for the children to come / step back to the one saved. */
+/* Enter a pid namespace for the children to come (the caller non-dumpable from then on, so that
+ * they are born so) / step back to the one saved. */
 int spawn_enter_pid_ns(int pidns_fd, int *saved_fd, struct skiff_error *err);
 int spawn_leave_pid_ns(int saved_fd, struct skiff_error *err);
 

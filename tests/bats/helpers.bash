@@ -24,6 +24,8 @@
 #   requires FEATURE...          skips unless each is there: root, cgroup2, cgroup1, systemd, userns,
 #                                timens, qemu, or any command name
 #   is_runc / runc_lacks REASON  the runtime is runc; skip a test for a feature runc 1.1 lacks
+#   sanitizer_build / sanitizers_prevent REASON   the runtime has ASan (./configure
+#                                --enable-sanitizers); skip a test that cannot hold under it by nature
 #   capture CMD...               `run --separate-stderr` through files (for commands that may leave a
 #                                container holding the test's pipes)
 #   expect_error CMD [--runc TEXT]... [--runc-lines N] [--max N] TEXT...
@@ -66,6 +68,26 @@ is_runc() {
 runc_lacks() {
   if is_runc; then
     skip "runc 1.1 lacks: $*"
+  fi
+}
+
+# ASan's runtime in the binary under test (gcc links libasan, clang links it in: either way the
+# binary refers to __asan_init).
+sanitizer_build() {
+  if [[ -z ${SKIFF_SANITIZED-} ]]; then
+    SKIFF_SANITIZED=no
+    if nm -D "$SKIFF" 2>/dev/null | grep -q ' __asan_init'; then
+      SKIFF_SANITIZED=yes
+    fi
+  fi
+  [[ $SKIFF_SANITIZED == yes ]]
+}
+
+# A test that cannot hold under ASan by nature (its shadow memory, its slower code): the reason says
+# which of them and why.
+sanitizers_prevent() {
+  if sanitizer_build; then
+    skip "under ASan (--enable-sanitizers): $*"
   fi
 }
 

@@ -66,5 +66,17 @@ int main(void) {
        "output in the biggest of the buffers the test gives, so that the end is cut and the count still "
        "right");
   tap_ok(bad == 0, "format_string() writes what snprintf writes and returns the same count (%u differ)", bad);
+
+  /* found by tests/fuzz/fuzz-format: a width or precision past INT_MAX in the format overflowed an
+     int (UBSan: signed integer overflow in format.c); snprintf fails those with EOVERFLOW */
+  char buf[16];
+  tap_ok(format_string(buf, sizeof buf, "%99999999999d|", 1) == -1, "a width past INT_MAX fails, as snprintf's");
+  tap_ok(format_string(buf, sizeof buf, "%.8446744073709551615d", 1) == -1,
+         "a precision past INT_MAX fails, as snprintf's");
+  tap_ok(format_string(buf, sizeof buf, "%2147483647d", 1) == INT_MAX && strcmp(buf, "               ") == 0,
+         "a width of INT_MAX is counted, what fits written");
+  /* and a huge width only counted past the buffer: it took 2^27 calls of put() */
+  tap_ok(format_string(buf, sizeof buf, "%+.*d", INT_MAX, 1) == -1,
+         "a precision of INT_MAX with a sign is too long for an int");
   return tap_done();
 }
