@@ -393,6 +393,9 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   if (write_file_atomic(l->dirfd, STATE_CONFIG, l->config_json, l->config_len, 0600, err) < 0 ||
       record_state(l, l->spawned.pid, err) < 0)
     return -1;
+  /* step 7a: on record, the init may outlive us; the pid file only for a container that can */
+  if (!run_mode && sync_send(l->spawned.sync_fd, SYNC_CREATED_ACK, 0, err) < 0)
+    return -1;
   if (opts->pid_file && write_pid_file(opts->pid_file, l->spawned.pid, err) < 0)
     return -1;
   return 0;

@@ -119,6 +119,7 @@ pid_t spawn_clone3(struct clone_args *args, struct cgroup_placement *p) {
 
 static pid_t clone_init(struct spawn_config *sc, int init_sync_fd, struct skiff_error *err) {
   struct clone_args args = {.flags = sc->clone_flags, .exit_signal = SIGCHLD};
+  sc->parent_pid = getpid();
   pid_t pid = spawn_clone3(&args, sc->cgroup ? cgroup_placement(sc->cgroup) : NULL);
   if (pid < 0)
     return skiff_fail_errno(err, errno, "clone3");
