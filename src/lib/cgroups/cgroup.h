@@ -136,6 +136,9 @@ char *cgroup_stats_json(const char *path, struct skiff_error *err);
  * watching), or -1. v1: memory.oom_control eventfd (one per OOM condition); v2: inotify on
  * memory.events (the oom_kill counter). */
 struct cgroup_oom_watch;
+/* Whether the kernel's OOM killer killed a process of the cgroup at path (its memory cgroup's
+ * oom_kill counter): why a container's init died during create. */
+bool cgroup_oom_killed(const char *path);
 int cgroup_oom_watch_open(const char *path, struct cgroup_oom_watch **out, struct skiff_error *err);
 int cgroup_oom_watch_fd(const struct cgroup_oom_watch *w);
 int cgroup_oom_watch_read(struct cgroup_oom_watch *w, uint64_t *events, struct skiff_error *err);
