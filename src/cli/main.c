@@ -142,7 +142,8 @@ int main(int argc, char **argv) {
   bool help = false, version = false;
   struct cli_option options[] = {
       {"root", 0, CLI_OPT_STRING, &g.ctx.root, "DIR",
-       "where container state lives, best on tmpfs (default: /run/skiff; rootless: $XDG_RUNTIME_DIR/skiff)"},
+       "where container state lives, best on tmpfs, not a symbolic link (default: /run/skiff; rootless: "
+       "$XDG_RUNTIME_DIR/skiff)"},
       {"log", 0, CLI_OPT_STRING, &g.log_path, "FILE", "append log lines to FILE (default: stderr)"},
       {"log-format", 0, CLI_OPT_STRING, &g.log_format, "FORMAT",
        "format of log lines: text (default) or json"},
