@@ -190,9 +190,10 @@ if [[ -n $ALIVE ]]; then
     failures=$((failures + $(grep -c FAIL "$OUT")))
   done
   echo "depopulating"
-  for id in $(ls "$ROOT"); do sk kill "$id" KILL; done
+  ls "$ROOT" >"$TMP/ids"
+  for id in $(<"$TMP/ids"); do sk kill "$id" KILL; done
   for ((w = 0; w < WORKERS; w++)); do
-    (for id in $(ls "$ROOT" | awk -v w="$w" -v n="$WORKERS" 'NR % n == w'); do
+    (for id in $(awk -v w="$w" -v n="$WORKERS" 'NR % n == w' "$TMP/ids"); do
       sk delete --force "$id" || echo "$id" >>"$TMP/undeleted"
     done) &
   done
