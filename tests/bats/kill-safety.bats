@@ -14,7 +14,7 @@ setup() {
   setup_bundle sleep 1000
   TRIALS=${SKIFF_KILL_TRIALS:-15}
   # a cgroup path of our own, so that each trial checks its cgroups by name, cheaply
-  CG_BASE="skiff-kill-$ID_PREFIX"
+  CG_BASE="$ID_PREFIX-kill" # named so that the leak check finds it too
   update_config '.linux.cgroupsPath = $p' --arg p "/$CG_BASE/c"
   mkfifo "$BATS_TEST_TMPDIR/never"
   exec {NEVER}<>"$BATS_TEST_TMPDIR/never" # nothing is ever written: `read -t` on it is a precise sleep
