@@ -409,13 +409,14 @@ static int released_fifo = -1;
 
 static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
   struct sync_msg msg;
-  if (sc->exec_fifo_fd < 0)
-    return sync_expect(sync_fd, SYNC_START, &msg, NULL, err); /* step 8 */
-  if (sync_expect(sync_fd, SYNC_CREATED_ACK, &msg, NULL, err) < 0) { /* step 7a */
+  bool run = sc->exec_fifo_fd < 0;
+  if (sync_expect(sync_fd, run ? SYNC_START : SYNC_CREATED_ACK, &msg, NULL, err) < 0) { /* step 8 / 7a */
     if (err->code == EPIPE)
-      _exit(1); /* create died before the container was on record: nobody to tell */
+      _exit(1); /* the parent was killed: nobody to tell, nothing of the container ran */
     return -1;
   }
+  if (run)
+    return 0;
   char path[64];
   format_string(path, sizeof path, "%sself/fd/%d", host_proc >= 0 ? "" : "/proc/", sc->exec_fifo_fd);
   released_fifo = openat(host_proc >= 0 ? host_proc : AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
