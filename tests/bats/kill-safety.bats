@@ -77,9 +77,17 @@ check_clean() {
   fi
   [[ -z $(find "$BATS_TEST_TMPDIR" -maxdepth 1 -name '.pid*' -print -quit) ]] ||
     fail "trial $trial: a temporary pid file was left"
-  local procs
-  procs=$(_leaked_processes)
-  [[ -z $procs ]] || fail "trial $trial: process left: $procs"
+  # a process still on its way out (SIGKILLed, not yet reaped) is not a leak: one that stays is
+  local procs tries=30 p
+  while procs=$(_leaked_processes) && [[ -n $procs ]] && ((tries-- > 0)); do
+    sleep 0.1
+  done
+  if [[ -n $procs ]]; then
+    for p in $(awk '{ print $1 }' <<<"$procs"); do
+      procs+=$'\n'"$p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null), $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null), $(tr '\n' ' ' <"/proc/$p/cgroup" 2>/dev/null)"
+    done
+    fail "trial $trial: process left: $procs"
+  fi
   [[ -z $(_leaked_mounts) ]] || fail "trial $trial: mount left: $(_leaked_mounts)"
 }
 
