@@ -161,6 +161,11 @@ int container_run_poststart(const struct oci_state *state, struct skiff_error *e
 
 int container_cleanup(const struct skiff_context *ctx, const char *id, struct loaded_container *lc,
                       struct skiff_error *err) {
+  /* pid 0: a create killed before its init was on record; that init dies of it (sync-protocol.h),
+   * maybe not yet: what is in the cgroup goes first, so that the cgroup can go */
+  struct skiff_error ignored;
+  if (lc->state->pid == 0 && lc->state->cgroup_path)
+    cgroup_kill_all(lc->state->cgroup_path, SIGKILL, &ignored);
   if (lc->state->cgroup_path && cgroup_destroy_path(lc->state->cgroup_path, err) < 0)
     return -1;
   if (state_dir_remove(ctx->root, id, lc->dirfd, err) < 0)
@@ -207,10 +212,9 @@ static int delete_forced(const struct skiff_context *ctx, const char *id, struct
   } else if (!lc.state) {
     ret = -1;
   } else {
+    /* pid 0 with the lock still held: a create going on (container_cleanup kills its cgroup) */
     lc.status = locked && lc.state->pid == 0 ? "stopped" : state_status(lc.dirfd, lc.state);
-    if (lc.state->pid == 0 && !locked && lc.state->cgroup_path) /* a create going on: no init known */
-      ret = cgroup_kill_all(lc.state->cgroup_path, SIGKILL, err);
-    if (ret == 0 && strcmp(lc.status, "stopped"))
+    if (strcmp(lc.status, "stopped") && lc.state->pid != 0)
       ret = kill_for_delete(&lc, err);
     if (ret == 0)
       ret = container_cleanup(ctx, id, &lc, err);
