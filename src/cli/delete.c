@@ -9,7 +9,8 @@ int cmd_delete(struct cli_global *g, int argc, char **argv) {
       1,
       1,
       "Delete a stopped or created container and what it holds: its cgroup, its state. With --force,\n"
-      "kill a running container first (SIGKILL), and succeed when there is no such container."};
+      "kill a running container first (SIGKILL), succeed when there is no such container, and wait\n"
+      "at most 5 s for a lock another command holds."};
   bool force = false;
   struct cli_option options[] = {
       {"force", 'f', CLI_OPT_BOOL, &force, NULL, "kill the container first if it is running"},

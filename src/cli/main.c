@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -85,6 +86,16 @@ static bool use_xdg_runtime_dir(void) {
   return !user || strcmp(user, "root") != 0;
 }
 
+/* The state root holds the locks and state of every container: a symbolic link there (whose
+ * target whoever owns its directory may swap between two commands) is refused, not followed.
+ * Links above it (/var/run -> /run) are the host's own. */
+static int check_root_not_symlink(const char *root) {
+  struct stat st;
+  if (lstat(root, &st) == 0 && S_ISLNK(st.st_mode))
+    return cli_fail(NULL, "--root %s: is a symbolic link: give the directory it points to", root);
+  return 0;
+}
+
 static int resolve_root(struct cli_global *g, bool given) {
   static char buf[PATH_MAX];
   if (!given) {
@@ -96,7 +107,7 @@ static int resolve_root(struct cli_global *g, bool given) {
     } else {
       g->ctx.root = "/run/skiff";
     }
-    return 0;
+    return check_root_not_symlink(g->ctx.root);
   }
   /* runc makes --root absolute; "" would be the current directory there, an accident. */
   if (!g->ctx.root[0])
@@ -107,7 +118,7 @@ static int resolve_root(struct cli_global *g, bool given) {
   if (strcmp(abs, "/") == 0)
     return cli_fail(NULL, "option --root argument should not be set to /");
   g->ctx.root = abs;
-  return 0;
+  return check_root_not_symlink(g->ctx.root);
 }
 
 /* --log-format json among the global options: an error in the options themselves is a JSON line
@@ -134,7 +145,8 @@ int main(int argc, char **argv) {
   bool help = false, version = false;
   struct cli_option options[] = {
       {"root", 0, CLI_OPT_STRING, &g.ctx.root, "DIR",
-       "where container state lives, best on tmpfs (default: /run/skiff; rootless: $XDG_RUNTIME_DIR/skiff)"},
+       "where container state lives, best on tmpfs, not a symbolic link (default: /run/skiff; rootless: "
+       "$XDG_RUNTIME_DIR/skiff)"},
       {"log", 0, CLI_OPT_STRING, &g.log_path, "FILE", "append log lines to FILE (default: stderr)"},
       {"log-format", 0, CLI_OPT_STRING, &g.log_format, "FORMAT",
        "format of log lines: text (default) or json"},

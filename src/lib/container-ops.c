@@ -161,6 +161,11 @@ int container_run_poststart(const struct oci_state *state, struct skiff_error *e
 
 int container_cleanup(const struct skiff_context *ctx, const char *id, struct loaded_container *lc,
                       struct skiff_error *err) {
+  /* pid 0: a create killed before its init was on record; that init dies of it (sync-protocol.h),
+   * maybe not yet: what is in the cgroup goes first, so that the cgroup can go */
+  struct skiff_error ignored;
+  if (lc->state->pid == 0 && lc->state->cgroup_path)
+    cgroup_kill_all(lc->state->cgroup_path, SIGKILL, &ignored);
   if (lc->state->cgroup_path && cgroup_destroy_path(lc->state->cgroup_path, err) < 0)
     return -1;
   if (state_dir_remove(ctx->root, id, lc->dirfd, err) < 0)
@@ -182,13 +187,53 @@ static int kill_for_delete(struct loaded_container *lc, struct skiff_error *err)
   return container_wait_exit(st, 10000, err);
 }
 
+/* delete --force never waits forever and leaves nothing that a killed command made: a lock still
+ * held after DELETE_LOCK_WAIT_MS (its holder stuck) is gone without; a directory without
+ * state.json (a create killed before it wrote any, or a create still running past the wait) is
+ * removed; state.json with pid 0 (a create killed before the init existed) is "stopped" when the
+ * lock was free, else the create is stopped: its cgroup's processes killed, then all removed. */
+#define DELETE_LOCK_WAIT_MS 5000
+
+static int delete_forced(const struct skiff_context *ctx, const char *id, struct skiff_error *err) {
+  struct loaded_container lc = {.dirfd = -1};
+  if (container_validate_id(id, err) < 0)
+    return -1;
+  lc.dirfd = state_dir_open_unlocked(ctx->root, id, err);
+  if (lc.dirfd < 0)
+    return err->code == ENOENT ? 0 : -1; /* engines delete --force what may be gone */
+  bool locked = state_dir_lock_bounded(lc.dirfd, DELETE_LOCK_WAIT_MS);
+  if (!locked)
+    log_warning("delete %s: the container's lock is still held after %d s: removing it anyway", id,
+                DELETE_LOCK_WAIT_MS / 1000);
+  lc.state = state_read(lc.dirfd, NULL, err);
+  int ret = 0;
+  if (!lc.state && err->code == ENOENT) {
+    ret = state_dir_remove(ctx->root, id, lc.dirfd, err);
+  } else if (!lc.state) {
+    ret = -1;
+  } else {
+    /* pid 0 with the lock still held: a create going on (container_cleanup kills its cgroup) */
+    lc.status = locked && lc.state->pid == 0 ? "stopped" : state_status(lc.dirfd, lc.state);
+    if (strcmp(lc.status, "stopped") && lc.state->pid != 0)
+      ret = kill_for_delete(&lc, err);
+    if (ret == 0)
+      ret = container_cleanup(ctx, id, &lc, err);
+  }
+  if (ret == 0)
+    log_debug("delete %s: removed", id);
+  container_unload(&lc);
+  return ret;
+}
+
 int container_delete(const struct skiff_context *ctx, const char *id, bool force, struct skiff_error *err) {
+  if (force)
+    return delete_forced(ctx, id, err);
   struct loaded_container lc;
   if (container_load(ctx, id, true, &lc, err) < 0)
-    return force && err->code == ENOENT ? 0 : -1; /* engines delete --force what may be gone */
+    return -1;
   int ret = 0;
   bool stopped = !strcmp(lc.status, "stopped");
-  if (!stopped && !force && strcmp(lc.status, "created"))
+  if (!stopped && strcmp(lc.status, "created"))
     ret = skiff_fail(err, EBUSY, "cannot delete container %s that is not stopped: %s", id, lc.status);
   else if (!stopped)
     ret = kill_for_delete(&lc, err);

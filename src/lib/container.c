@@ -55,6 +55,8 @@ struct launch {
   struct oci_state state;
   struct foreground *fg; /* run in the foreground: its signal handling, else NULL */
   bool runtime_hooks_ran; /* prestart/createRuntime hooks began: a teardown owes the poststop ones */
+  const char *planned_cgroup; /* the cgroup's path before cgroup_create made it (record_state) */
+  bool planned_recorded;      /* state.json (pid 0) holds that path */
 };
 
 static void launch_init(struct launch *l, const struct skiff_context *ctx, const char *id) {
@@ -254,7 +256,7 @@ static int record_state(struct launch *l, pid_t pid, struct skiff_error *err) {
   s->owner = "";
   s->annotations = l->config->annotations;
   s->n_annotations = l->config->n_annotations;
-  s->cgroup_path = l->cgroup ? (char *)cgroup_path(l->cgroup) : NULL;
+  s->cgroup_path = l->cgroup ? (char *)cgroup_path(l->cgroup) : (char *)l->planned_cgroup;
   s->systemd_cgroup = l->ctx->systemd_cgroup;
   s->new_pid_ns =
       oci_config_namespace(l->config, OCI_NS_PID) && !oci_config_namespace(l->config, OCI_NS_PID)->path;
@@ -318,8 +320,19 @@ static bool sets_limits(const struct oci_config *c) {
                                      r->has_network || r->n_hugepage_limits || r->n_rdma || r->n_unified);
 }
 
+/* The state before the first cgroup directory exists, with that cgroup's path (pid 0). */
+static int record_planned_cgroup(const char *planned_path, void *opaque, struct skiff_error *err) {
+  struct launch *l = opaque;
+  l->planned_cgroup = planned_path;
+  int ret = record_state(l, 0, err);
+  l->planned_cgroup = NULL;
+  l->planned_recorded = ret == 0;
+  return ret;
+}
+
 static int create_cgroup(struct launch *l, struct skiff_error *err) {
-  if (cgroup_create(l->config, l->id, l->ctx->systemd_cgroup, &l->cgroup, err) == 0)
+  const struct cgroup_recorder recorder = {.record = record_planned_cgroup, .opaque = l};
+  if (cgroup_create(l->config, l->id, l->ctx->systemd_cgroup, &l->cgroup, &recorder, err) == 0)
     return 0;
   if (geteuid() == 0 || (err->code != EACCES && err->code != EPERM && err->code != EROFS))
     return -1;
@@ -357,7 +370,10 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   if (l->dirfd < 0)
     return -1;
   l->dir_created = true;
-  if (create_cgroup(l, err) < 0 || record_state(l, 0, err) < 0)
+  if (create_cgroup(l, err) < 0)
+    return -1;
+  /* once, with the path the cgroup got, unless its plan is on record already (the same path) */
+  if (!(l->cgroup && l->planned_recorded) && record_state(l, 0, err) < 0)
     return -1;
   if (!run_mode && make_exec_fifo(l, err) < 0)
     return -1;
@@ -392,6 +408,9 @@ static int launch_container(struct launch *l, const struct create_options *opts,
   }
   if (write_file_atomic(l->dirfd, STATE_CONFIG, l->config_json, l->config_len, 0600, err) < 0 ||
       record_state(l, l->spawned.pid, err) < 0)
+    return -1;
+  /* step 7a: on record, the init may outlive us; the pid file only for a container that can */
+  if (!run_mode && sync_send(l->spawned.sync_fd, SYNC_CREATED_ACK, 0, err) < 0)
     return -1;
   if (opts->pid_file && write_pid_file(opts->pid_file, l->spawned.pid, err) < 0)
     return -1;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,6 +63,19 @@ static void close_inherited_fds(const struct spawn_config *sc, int sync_fd, cons
     if (sc->ns_fds[t] >= 0)
       keep[n++] = sc->ns_fds[t];
   fds_close_except(keep, n, 3 + sc->preserve_fds);
+}
+
+/* PR_SET_PDEATHSIG(SIGKILL), then whether the parent is still there: dead before the prctl, it
+ * would never send the signal. getppid() tells outside a new pid namespace (inside, it is 0); the
+ * socket tells everywhere: with the parent's end closed in the init too, it is POLLHUP once the
+ * parent is gone. */
+static bool parent_alive_with_deathsig(const struct spawn_config *sc, int sync_fd) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  pid_t parent = getppid();
+  if (parent != 0 && parent != sc->parent_pid)
+    return false;
+  struct pollfd p = {.fd = sync_fd, .events = POLLIN};
+  return poll(&p, 1, 0) < 1 || !(p.revents & (POLLHUP | POLLERR));
 }
 
 /* Step 4: a pid namespace made by unshare() only holds children: fork the real init. The
@@ -398,10 +412,15 @@ static void catch_terminating_signals(void) {
 static int released_fifo = -1;
 
 static int wait_for_start(const struct spawn_config *sc, int sync_fd, struct skiff_error *err) {
-  if (sc->exec_fifo_fd < 0) {
-    struct sync_msg msg;
-    return sync_expect(sync_fd, SYNC_START, &msg, NULL, err); /* step 8 */
+  struct sync_msg msg;
+  bool run = sc->exec_fifo_fd < 0;
+  if (sync_expect(sync_fd, run ? SYNC_START : SYNC_CREATED_ACK, &msg, NULL, err) < 0) { /* step 8 / 7a */
+    if (err->code == EPIPE)
+      _exit(1); /* the parent was killed: nobody to tell, nothing of the container ran */
+    return -1;
   }
+  if (run)
+    return 0;
   char path[64];
   format_string(path, sizeof path, "%sself/fd/%d", host_proc >= 0 ? "" : "/proc/", sc->exec_fifo_fd);
   released_fifo = openat(host_proc >= 0 ? host_proc : AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
@@ -422,14 +441,26 @@ void init_main(const struct spawn_config *sc, int sync_fd) {
   /* Until exec nothing in the container may ptrace us or open /proc/<pid>/{mem,fd,exe}. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   struct late_memory_join late = {.tasks_fd = -1, .origin_fd = -1};
-  if (join_cgroup(sc, sync_fd, &late, &err) < 0) /* step 1 */
-    goto fail;
+  /* first, the parent's end of the socket and its state directory's lock among them, then the
+   * parent's death is ours (sync-protocol.h) */
   close_inherited_fds(sc, sync_fd, &late);
-  if (init_namespaces(sc, sync_fd, &err) < 0 || init_environment(sc, sync_fd, &late, &err) < 0 ||
-      init_rootfs(sc, sync_fd, &err) < 0 || join_memory_cgroup_late(sc, &late, &err) < 0 || /* step 6a */
+  if (!parent_alive_with_deathsig(sc, sync_fd))
+    _exit(1);
+  if (join_cgroup(sc, sync_fd, &late, &err) < 0 || /* step 1 */
+      init_namespaces(sc, sync_fd, &err) < 0)
+    goto fail;
+  /* a new user namespace changed the credentials, which clears the death signal: again (not in
+   * the forked init of step 4, whose parent has exited: it has the socket's EOF) */
+  if (!sc->unshare_pid && !parent_alive_with_deathsig(sc, sync_fd))
+    _exit(1);
+  if (init_environment(sc, sync_fd, &late, &err) < 0 || init_rootfs(sc, sync_fd, &err) < 0 ||
+      join_memory_cgroup_late(sc, &late, &err) < 0 || /* step 6a */
       process_apply_scheduling(sc->config, &err) < 0 || process_enter_cwd(&sc->config->process, &err) < 0)
     goto fail;
   catch_terminating_signals();
+  /* create's parent exits once the container is created: the init must outlive it. Before the
+   * seccomp filter, which may forbid prctl; until step 7a only the socket is waited on. */
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   /* the memory cgroup the trampoline joins again (step 6a), if the init steps out before it */
   px.join_fd = late.tasks_fd;
   if (init_process_setup(&sc->config->process, sc->preserve_fds, sc->seccomp, sync_fd, &px, &err) < 0)

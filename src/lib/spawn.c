@@ -124,6 +124,7 @@ pid_t spawn_clone3(struct clone_args *args, struct cgroup_placement *p) {
 
 static pid_t clone_init(struct spawn_config *sc, int init_sync_fd, struct skiff_error *err) {
   struct clone_args args = {.flags = sc->clone_flags, .exit_signal = SIGCHLD};
+  sc->parent_pid = getpid();
   pid_t pid = spawn_clone3(&args, sc->cgroup ? cgroup_placement(sc->cgroup) : NULL);
   if (pid < 0)
     return skiff_fail_errno(err, errno, "clone3");
@@ -169,6 +170,27 @@ static int send_cgroup(struct cgroup *cg, bool defer_memory, int fd, pid_t pid, 
   if (origin >= 0)
     close(origin);
   return ret;
+}
+
+/* EOF before step 7: the init died. How it died says more than the EOF: a signal, and which; out
+ * of memory when its memory cgroup saw the OOM killer. The init is reaped here (*pid = -1) when
+ * it is this process's child (not so after step 4). */
+static void explain_init_death(const struct spawn_config *sc, pid_t *pid, struct skiff_error *err) {
+  int status;
+  pid_t r;
+  while ((r = waitpid(*pid, &status, __WALL)) < 0 && errno == EINTR)
+    ;
+  if (r != *pid)
+    return;
+  *pid = -1;
+  if (WIFEXITED(status)) {
+    skiff_fail(err, ECHILD, "container init exited with status %d during setup", WEXITSTATUS(status));
+    return;
+  }
+  bool oom = sc->cgroup && WTERMSIG(status) == SIGKILL && cgroup_oom_killed(cgroup_path(sc->cgroup));
+  skiff_fail(err, ECHILD, "container init was killed by signal %d (%s) during setup%s", WTERMSIG(status),
+             sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
+             oom ? ": out of memory (linux.resources.memory.limit too low?)" : "");
 }
 
 static int parent_steps(struct spawn_config *sc, int fd, pid_t *pid, int *terminal_master,
@@ -233,6 +255,8 @@ int spawn_container(struct spawn_config *sc, struct spawn_result *result, struct
   close(steal_fd(&init_fd));
   result->terminal_master = -1;
   if (parent_steps(sc, parent_fd, &pid, &result->terminal_master, err) < 0) {
+    if (err->code == EPIPE)
+      explain_init_death(sc, &pid, err);
     kill_and_reap(pid);
     return -1;
   }

@@ -20,6 +20,7 @@ struct spawn_config {
   const char *bundle; /* absolute; init's cwd while it resolves relative mount sources */
   const char *rootfs; /* absolute */
   int exec_fifo_fd;   /* create: O_PATH fd of <state>/exec.fifo the init blocks on; run: -1 */
+  pid_t parent_pid;   /* skiff's pid: the init sees that it died (sync-protocol.h) */
   int trampoline_fd;  /* the exec trampoline's sealed memfd (trampoline.h) */
   bool no_pivot;
   bool no_new_keyring; /* keep the caller's session keyring instead of a fresh one */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/cgroups/cgroup.h"
@@ -137,6 +138,18 @@ int state_dir_open(const char *root, const char *id, struct skiff_error *err) {
   if (faccessat(dirfd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
     return skiff_fail(err, ENOENT, "container does not exist");
   return steal_fd(&dirfd);
+}
+
+bool state_dir_lock_bounded(int dirfd, int timeout_ms) {
+  /* flock has no timeout: polled, 10 ms apart (a create holds the lock a few ms) */
+  for (int waited = 0;; waited += 10) {
+    if (flock(dirfd, LOCK_EX | LOCK_NB) == 0)
+      return true;
+    if (errno != EWOULDBLOCK || waited >= timeout_ms)
+      return false;
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
 }
 
 int state_write(int dirfd, const struct oci_state *state, struct skiff_error *err) {

@@ -21,6 +21,10 @@ int state_dir_create(const char *root, const char *id, struct skiff_error *err);
 /* Opens and locks (exclusive) <root>/<id>: "container does not exist" when it is missing. */
 int state_dir_open(const char *root, const char *id, struct skiff_error *err);
 
+/* delete --force: waits at most timeout_ms for the lock of an open state directory. false: its
+ * holder (a command stuck, in a hook say) still has it, and the caller goes on without. */
+bool state_dir_lock_bounded(int dirfd, int timeout_ms);
+
 /* Opens without locking, for readers (state, list): state.json is replaced atomically. */
 int state_dir_open_unlocked(const char *root, const char *id, struct skiff_error *err);
 

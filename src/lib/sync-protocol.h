@@ -48,6 +48,11 @@
  * |  7   | init -> parent  | SYNC_CREATED         | init is ready to exec and waits: on the exec fifo for  |
  * |      |                 |                      | `start` (create), or for step 8 (run). The parent      |
  * |      |                 |                      | writes state.json and the pid file.                    |
+ * |  7a  | parent -> init  | SYNC_CREATED_ACK     | create only: state.json holds the init's pid. Until   |
+ * |      |                 |                      | then a parent that dies leaves nothing on record that |
+ * |      |                 |                      | would kill the init, so the init waits for this (EOF: |
+ * |      |                 |                      | it exits) before it blocks on the exec fifo. The pid  |
+ * |      |                 |                      | file comes after it.                                  |
  * |  8   | parent -> init  | SYNC_START           | run only: exec now. The parent reads on until EOF: the |
  * |      |                 |                      | socket closes when the container's program runs (the   |
  * |      |                 |                      | trampoline's execve, trampoline.h).                    |
@@ -63,7 +68,13 @@
  * |  S2  | parent -> init  | SYNC_SECCOMP_DONE    | the agent has the fd; init goes on.                    |
  *
  * The parent answers every init step or closes the socket; init treats EOF as "abort" and
- * exits without running anything from the config. */
+ * exits without running anything from the config. A parent killed at any moment must not leave
+ * an init waiting forever: the init closes the parent's end of the socket first thing (else it
+ * would never see that EOF), carries no fd of the state directory (its flock would outlive the
+ * parent), and has PR_SET_PDEATHSIG(SIGKILL) from clone until its credentials are final (before
+ * the process settings: the seccomp filter may forbid prctl after them), so that a parent that
+ * dies while the init mounts or runs createContainer hooks takes it along. From there to step 7a
+ * the init only blocks reading the socket, where EOF ends it. */
 #ifndef SKIFF_SYNC_PROTOCOL_H
 #define SKIFF_SYNC_PROTOCOL_H
 
@@ -80,6 +91,7 @@ enum sync_type {
   SYNC_START = 8,
   SYNC_MOUNT_SOURCES_READY = 9,
   SYNC_MOUNT_SOURCES = 10,
+  SYNC_CREATED_ACK = 11,
   SYNC_ERROR = 100,
   SYNC_TERMINAL = 101,
   SYNC_SECCOMP_FD = 102,

@@ -329,6 +329,21 @@ void fds_close_except(const int *keep, int n, int from) {
   syscall(SYS_close_range, lo, ~0U, 0);
 }
 
+/* A new file whole or not at all, with nothing left behind by a process killed halfway (the
+ * temporary name of write_file_atomic would stay): written unnamed (O_TMPFILE), then linked under
+ * its name, which must not exist. -1 with errno EOPNOTSUPP (a filesystem without O_TMPFILE) or
+ * EEXIST: the caller falls back to write_file_atomic. */
+static int link_new_file(int dirfd, const char *name, const char *data, size_t len, mode_t mode) {
+  cleanup_close int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0)
+    return -1;
+  char proc[64];
+  format_string(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (write_all(fd, data, len) < 0)
+    return -1;
+  return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+}
+
 int write_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
   char abs[PATH_MAX], num[32];
   if (path[0] != '/') {
@@ -346,6 +361,11 @@ int write_pid_file(const char *path, pid_t pid, struct skiff_error *err) {
   if (dirfd < 0)
     return skiff_fail_errno(err, errno, "pid file %s", path);
   int len = format_string(num, sizeof num, "%d", pid);
+  int r = link_new_file(dirfd, basename(base), num, (size_t)len, 0644);
+  if (r == 0)
+    return 0;
+  if (r < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EEXIST)
+    return skiff_fail_errno(err, errno, "pid file %s", abs);
   if (write_file_atomic(dirfd, basename(base), num, (size_t)len, 0644, err) < 0)
     return skiff_error_prefix(err, "pid file");
   return 0;

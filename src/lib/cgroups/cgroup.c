@@ -149,13 +149,14 @@ static int make_dirs(struct cgroup *cg, const struct cg_layout *l, bool unified,
 }
 
 /* The path cgroup_finish will store, for the state written before clone (a crashed create is
- * reclaimed from it): the v1 directories resolved but not made yet, '~' on those already there. */
-static char *planned_path(const struct cgroup *cg, const struct cg_layout *l) {
+ * reclaimed from it): the v1 directories (all_hierarchies: every one) resolved but not made yet,
+ * '~' on those already there. */
+static char *planned_path(const struct cgroup *cg, const struct cg_layout *l, bool all_hierarchies) {
   struct cg_dirs plan = cg->dirs;
   size_t first = plan.n;
   char *stored = NULL;
   for (size_t i = 0; i < l->n && plan.n < CG_MAX_HIERARCHIES; i++) {
-    if (l->h[i].unified)
+    if (l->h[i].unified && !all_hierarchies)
       continue;
     char path[PATH_MAX];
     if (resolve(&l->h[i], cg->clean, cg->absolute, path, sizeof path) < 0)
@@ -221,7 +222,7 @@ static int systemd_create(const char *cp, const char *id, const struct oci_resou
 }
 
 int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
-                  struct skiff_error *err) {
+                  const struct cgroup_recorder *recorder, struct skiff_error *err) {
   *out = NULL;
   const struct oci_linux *lnx = config->has_linux ? &config->linux_ : NULL;
   const char *cp = lnx ? lnx->cgroups_path : NULL;
@@ -249,6 +250,15 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   }
   if (!cg->absolute && cg_layout_load_own(err) < 0)
     goto fail;
+  if (recorder) { /* on record before the first mkdir: a create killed after it leaves no stray cgroup */
+    cleanup_free char *planned = planned_path(cg, l, true);
+    if (!planned) {
+      skiff_fail_errno(err, ENOMEM, "cgroup path");
+      goto fail;
+    }
+    if (recorder->record(planned, recorder->opaque, err) < 0)
+      goto fail;
+  }
   if (make_dirs(cg, l, true, cg->clean, cg->absolute, res, &cg->leaf_v2, err) < 0)
     goto fail;
   for (size_t i = 0; i < cg->dirs.n; i++)
@@ -259,7 +269,7 @@ int cgroup_create(const struct oci_config *config, const char *id, bool systemd,
   if (l->mode == CG_MODE_V2 || geteuid() != 0) {
     if (cgroup_finish(cg, 0, err) < 0)
       goto fail;
-  } else if (!(cg->stored = planned_path(cg, l))) {
+  } else if (!(cg->stored = planned_path(cg, l, false))) {
     skiff_fail_errno(err, ENOMEM, "cgroup path");
     goto fail;
   }

@@ -30,6 +30,13 @@
 
 struct cgroup; /* resolved paths, per-hierarchy directory fds, what create made */
 
+/* Given to cgroup_create: record() gets the path the cgroup will have (as cgroup_path() gives it)
+ * before any directory is made, so that a create killed at any moment leaves it on record. */
+struct cgroup_recorder {
+  int (*record)(const char *planned_path, void *opaque, struct skiff_error *err);
+  void *opaque;
+};
+
 /* Resolves linux.cgroupsPath, creates the directories and writes every limit of
  * linux.resources (when it has device rules, runc's default devices are allowed after them;
  * linux.devices[] entries are not allowed implicitly, as in runc), so that they hold before
@@ -39,7 +46,7 @@ struct cgroup; /* resolved paths, per-hierarchy directory fds, what create made 
  * with a one-line error naming the cgroupsPath. A pre-existing cgroup is used as it is (it must
  * not be frozen) and is never removed. */
 int cgroup_create(const struct oci_config *config, const char *id, bool systemd, struct cgroup **out,
-                  struct skiff_error *err);
+                  const struct cgroup_recorder *recorder, struct skiff_error *err);
 
 /* The second half of cgroup_create (see above), pid being the init; nothing when done already.
  * The systemd driver does everything here: its unit starts with the init in it. */
@@ -148,6 +155,9 @@ void cgroup_host_support(struct cgroup_support *s);
  * watching), or -1. v1: memory.oom_control eventfd (one per OOM condition); v2: inotify on
  * memory.events (the oom_kill counter). */
 struct cgroup_oom_watch;
+/* Whether the kernel's OOM killer killed a process of the cgroup at path (its memory cgroup's
+ * oom_kill counter): why a container's init died during create. */
+bool cgroup_oom_killed(const char *path);
 int cgroup_oom_watch_open(const char *path, struct cgroup_oom_watch **out, struct skiff_error *err);
 int cgroup_oom_watch_fd(const struct cgroup_oom_watch *w);
 int cgroup_oom_watch_read(struct cgroup_oom_watch *w, uint64_t *events, struct skiff_error *err);

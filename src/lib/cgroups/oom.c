@@ -117,3 +117,17 @@ void cgroup_oom_watch_free(struct cgroup_oom_watch *w) {
   close(w->dirfd);
   free(w);
 }
+
+bool cgroup_oom_killed(const char *path) {
+  struct cg_dirs dirs;
+  struct skiff_error ignored;
+  if (!path || cg_dirs_parse(path, &dirs, &ignored) < 0)
+    return false;
+  bool v2;
+  int i = cg_dirs_index_for(&dirs, CG_MEMORY, &v2);
+  cleanup_close int dirfd = i >= 0 ? cg_dir_open(&dirs.d[i]) : -1;
+  cg_dirs_release(&dirs);
+  uint64_t kills = 0;
+  return dirfd >= 0 && cg_read_key(dirfd, v2 ? "memory.events" : "memory.oom_control", "oom_kill", &kills) == 0 &&
+         kills > 0;
+}
