@@ -41,7 +41,8 @@ struct restoring {
   bool dir_created, root_mounted;
   char root_path[PATH_MAX];
   struct cgroup *cgroup;
-  pid_t pid; /* the restored init */
+  const char *planned_cgroup; /* its path before cgroup_create made it (record_planned_cgroup) */
+  pid_t pid;                  /* the restored init */
 };
 
 static int load_bundle(struct restoring *r, struct skiff_error *err) {
@@ -80,7 +81,7 @@ static int record_state(struct restoring *r, struct skiff_error *err) {
                         .owner = "",
                         .annotations = r->config->annotations,
                         .n_annotations = r->config->n_annotations,
-                        .cgroup_path = r->cgroup ? (char *)cgroup_path(r->cgroup) : NULL,
+                        .cgroup_path = r->cgroup ? (char *)cgroup_path(r->cgroup) : (char *)r->planned_cgroup,
                         .systemd_cgroup = r->ctx->systemd_cgroup,
                         .poststop = r->config->hooks.poststop,
                         .poststart = r->config->hooks.poststart};
@@ -89,6 +90,16 @@ static int record_state(struct restoring *r, struct skiff_error *err) {
   if (r->pid > 0 && proc_start_time(r->pid, &s.pid_start_time, NULL) < 0)
     return skiff_fail(err, ESRCH, "restored init (pid %d) exited", (int)r->pid);
   return state_write(r->dirfd, &s, err);
+}
+
+/* The state names the cgroup before its first directory exists, so that a restore killed in
+ * between leaves nothing `delete --force` does not find (as create, container.c). */
+static int record_planned_cgroup(const char *planned_path, void *opaque, struct skiff_error *err) {
+  struct restoring *r = opaque;
+  r->planned_cgroup = planned_path;
+  int ret = record_state(r, err);
+  r->planned_cgroup = NULL;
+  return ret;
 }
 
 /* criu's --root must be a mount point of its own: the rootfs bound onto <state dir>/criu-root. */
@@ -233,7 +244,8 @@ static int restore_container(struct restoring *r, const struct criu_options *opt
   if ((r->dirfd = state_dir_create(r->ctx->root, r->id, err)) < 0)
     return -1;
   r->dir_created = true;
-  if (cgroup_create(r->config, r->id, r->ctx->systemd_cgroup, &r->cgroup, err) < 0)
+  const struct cgroup_recorder recorder = {.record = record_planned_cgroup, .opaque = r};
+  if (cgroup_create(r->config, r->id, r->ctx->systemd_cgroup, &r->cgroup, &recorder, err) < 0)
     return -1;
   /* the v1 part (and a systemd unit, with skiff in it until criu has forked the processes) */
   if (cgroup_finish(r->cgroup, getpid(), err) < 0 || record_state(r, err) < 0 || mount_root(r, err) < 0)
