@@ -78,20 +78,12 @@ static int dump(const struct loaded_container *lc, const struct oci_config *conf
     strcat(cwd_images, "/checkpoint");
     image_path = cwd_images;
   }
-  cleanup_close int images_fd = criu_open_dir(image_path, true, "--image-path", err);
-  if (images_fd < 0)
-    return -1;
-  cleanup_close int work_fd = -1;
-  if (opts->work_path && opts->work_path[0] && (work_fd = criu_open_dir(opts->work_path, true, "--work-path", err)) < 0)
-    return -1;
   CriuOpts o = CRIU_OPTS__INIT;
+  cleanup_close int images_fd = -1, work_fd = -1;
+  if (criu_open_dirs(&o, image_path, true, opts->work_path, &images_fd, &work_fd, err) < 0)
+    return -1;
   struct criu_description d;
   criu_description_init(&d);
-  o.images_dir_fd = images_fd;
-  if (work_fd >= 0) {
-    o.has_work_dir_fd = true;
-    o.work_dir_fd = work_fd;
-  }
   o.log_file = opts->pre_dump ? "predump.log" : "dump.log";
   o.has_pid = true;
   o.pid = lc->state->pid;

@@ -202,11 +202,25 @@ int criu_describe_cgroup_roots(struct criu_description *d, CriuOpts *o, const ch
   return 0;
 }
 
-int criu_open_dir(const char *path, bool create, const char *what, struct skiff_error *err) {
+static int open_dir(const char *path, bool create, const char *what, struct skiff_error *err) {
   if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
     return skiff_fail_errno(err, errno, "%s %s", what, path);
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return skiff_fail_errno(err, errno, "%s %s", what, path);
   return fd;
+}
+
+int criu_open_dirs(CriuOpts *o, const char *image_path, bool create_images, const char *work_path, int *images_fd,
+                   int *work_fd, struct skiff_error *err) {
+  if ((*images_fd = open_dir(image_path, create_images, "--image-path", err)) < 0)
+    return -1;
+  o->images_dir_fd = *images_fd;
+  if (!work_path || !work_path[0])
+    return 0;
+  if ((*work_fd = open_dir(work_path, true, "--work-path", err)) < 0)
+    return -1;
+  o->has_work_dir_fd = true;
+  o->work_dir_fd = *work_fd;
+  return 0;
 }

@@ -47,7 +47,10 @@ int criu_describe_config(struct criu_description *d, CriuOpts *o, const struct o
 int criu_describe_cgroup_roots(struct criu_description *d, CriuOpts *o, const char *stored_path,
                                struct skiff_error *err);
 
-/* Opens (creating it, 0700, when create) a directory for criu's images or work files. */
-int criu_open_dir(const char *path, bool create, const char *what, struct skiff_error *err);
+/* Opens the image directory (made first when create_images) into *images_fd and, when work_path is
+ * set, the work directory (made when missing) into *work_fd, and points o at them; the caller
+ * closes both (-1 when not opened). --image-path or --work-path named in the error. */
+int criu_open_dirs(CriuOpts *o, const char *image_path, bool create_images, const char *work_path, int *images_fd,
+                   int *work_fd, struct skiff_error *err);
 
 #endif

@@ -173,20 +173,12 @@ static int on_notify(void *opaque, const char *script, int pid, int fd, struct s
 
 static int run_criu(struct restoring *r, const struct criu_options *opts, struct skiff_error *err) {
   const char *image_path = opts->image_path && opts->image_path[0] ? opts->image_path : "checkpoint";
-  cleanup_close int images_fd = criu_open_dir(image_path, false, "--image-path", err);
-  if (images_fd < 0)
-    return -1;
-  cleanup_close int work_fd = -1;
-  if (opts->work_path && opts->work_path[0] && (work_fd = criu_open_dir(opts->work_path, true, "--work-path", err)) < 0)
-    return -1;
   CriuOpts o = CRIU_OPTS__INIT;
+  cleanup_close int images_fd = -1, work_fd = -1;
+  if (criu_open_dirs(&o, image_path, false, opts->work_path, &images_fd, &work_fd, err) < 0)
+    return -1;
   struct criu_description d;
   criu_description_init(&d);
-  o.images_dir_fd = images_fd;
-  if (work_fd >= 0) {
-    o.has_work_dir_fd = true;
-    o.work_dir_fd = work_fd;
-  }
   o.log_file = "restore.log";
   o.root = r->root_path;
   o.has_rst_sibling = true;
