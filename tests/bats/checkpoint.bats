@@ -32,8 +32,15 @@ counter_bundle() {
   set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/shared/count; sleep 0.1; done'
 }
 
+# The counter's last value; the shell truncates the file before each write, so an empty read is
+# retried (it made `((  > N ))` a syntax error).
 count() {
-  cat "$COUNT" 2>/dev/null || echo 0
+  local n= tries=50
+  while [[ -z $n ]] && ((tries-- > 0)); do
+    n=$(cat "$COUNT" 2>/dev/null) || break
+    [[ -n $n ]] || sleep 0.01
+  done
+  echo "${n:-0}"
 }
 
 # wait_count_above N: until the counter is past N (10 s at most).
