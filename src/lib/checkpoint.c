@@ -125,8 +125,7 @@ static int dump(const struct loaded_container *lc, const struct oci_config *conf
     if (resp)
       criu_resp__free_unpacked(resp, NULL);
     else
-      ret = criu_error_log_hint(err, opts->work_path && opts->work_path[0] ? opts->work_path : image_path,
-                                   o.log_file);
+      ret = criu_error_log_hint(err, opts->work_path, image_path, o.log_file);
   }
   criu_rpc_end(&s);
   criu_description_free(&d);

@@ -54,7 +54,8 @@ int criu_rpc_start(struct criu_session *s, const int *keep_fds, size_t n_keep,
   return 0;
 }
 
-int criu_error_log_hint(struct skiff_error *err, const char *dir, const char *name) {
+int criu_error_log_hint(struct skiff_error *err, const char *work_path, const char *image_path, const char *name) {
+  const char *dir = work_path && work_path[0] ? work_path : image_path;
   size_t len = strlen(err->msg);
   snprintf(err->msg + len, sizeof err->msg - len, " (criu's log: %s/%s)", dir, name);
   return -1;

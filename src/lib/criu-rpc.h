@@ -35,8 +35,9 @@ typedef int (*criu_notify_fn)(void *opaque, const char *script, int pid, int fd,
 CriuResp *criu_rpc_call(struct criu_session *s, CriuReq *req, const char *what, criu_notify_fn notify,
                         void *opaque, struct skiff_error *err);
 
-/* Appends " (criu's log: DIR/NAME)" to a failed request's message; returns -1. */
-int criu_error_log_hint(struct skiff_error *err, const char *dir, const char *name);
+/* Appends " (criu's log: DIR/NAME)" to a failed request's message, DIR being where criu writes its
+ * log: the work directory when one was given, else the image directory; returns -1. */
+int criu_error_log_hint(struct skiff_error *err, const char *work_path, const char *image_path, const char *name);
 
 /* Closes the socket and reaps criu. */
 void criu_rpc_end(struct criu_session *s);

@@ -218,8 +218,7 @@ static int run_criu(struct restoring *r, const struct criu_options *opts, struct
     if (resp)
       criu_resp__free_unpacked(resp, NULL);
     else
-      ret = criu_error_log_hint(err, opts->work_path && opts->work_path[0] ? opts->work_path : image_path,
-                                   o.log_file);
+      ret = criu_error_log_hint(err, opts->work_path, image_path, o.log_file);
   }
   criu_rpc_end(&s);
   for (size_t i = 0; i < 3; i++)
