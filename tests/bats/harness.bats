@@ -103,3 +103,13 @@ vm_lane_without_kernel() {
     assert_output --partial "cannot fetch linux-image-amd64"
   fi
 }
+
+@test "helpers: a pty test's script -c gets bash, also where the caller's environment has no SHELL" {
+  # the shape of docker.bats' in_pty: an argument with a newline, quoted by printf %q
+  printf '%s\n' 'load "$HELPERS"' '@test "script -c, a quoted newline" {' \
+    "  run script -qec \"\$(printf '%q ' sh -c \$'echo one\\necho two')\" /dev/null </dev/null" \
+    '  assert_success' '  assert_output --partial two' '}' >"$FAKE/pty.bats"
+  run env -u SHELL HELPERS="$BATS_TEST_DIRNAME/helpers" SKIFF_BINARY="$SKIFF" timeout 120 bats "$FAKE/pty.bats"
+  assert_success
+  assert_line "ok 1 script -c, a quoted newline"
+}

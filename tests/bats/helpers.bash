@@ -56,6 +56,10 @@ BUSYBOX=${SKIFF_TEST_BUSYBOX:-/bin/busybox}
 ID_PREFIX="sk${BATS_SUITE_TEST_NUMBER:-0}x$$"
 SKIFF_ROOT="$BATS_TEST_TMPDIR/state"
 DEFERRED=()
+# `script -c CMD` (the pty tests) runs CMD with $SHELL, or /bin/sh where it is unset, as in CI: the
+# tests quote CMD with bash's printf %q, whose $'...' (an argument with a newline) dash reads as
+# other words (busybox sh in the container then says "syntax error", exit 2).
+export SHELL=/bin/bash
 
 is_runc() {
   if [[ -z ${SKIFF_RUNTIME_NAME-} ]]; then
