@@ -7,33 +7,65 @@
 load helpers
 
 setup() {
-  requires root jq
+  requires root jq cc
   is_runc && skip "runc has checkpoint/restore built in: skiff-criu is skiff's"
   skiff features | jq -e '.annotations["org.skiff.checkpoint.enabled"] == "true"' >/dev/null ||
     skip "skiff was built without criu support (./configure --without-criu)"
   COPY=$BATS_TEST_TMPDIR/bin
   mkdir -p "$COPY"
   cp "$SKIFF" "$COPY/skiff"
+  # A stand-in skiff-criu (a program: skiff executes the file it checked, by fd, which a script
+  # cannot be run from) that records its command line, one argument a line, in <its path>.log.
+  cat >"$BATS_TEST_TMPDIR/fake.c" <<'EOF_C'
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 8);
+  if (n < 0)
+    return 2;
+  strcpy(path + n, ".log");
+  FILE *f = fopen(path, "w");
+  for (int i = 0; f && i < argc; i++)
+    fprintf(f, "%s\n", argv[i]);
+  return f && fclose(f) == 0 ? 7 : 2;
+}
+EOF_C
+  cc -o "$BATS_TEST_TMPDIR/fake" "$BATS_TEST_TMPDIR/fake.c" || fail "cc failed"
 }
 
-# A stand-in skiff-criu at PATH that records its command line (one argument a line) in $1.log: the
-# script's path, then the arguments after skiff's argv[0] (which the kernel replaces for a script).
 fake_program() {
-  printf '#!/bin/sh\nprintf "%%s\\n" "$0" "$@" >"%s.log"\necho fake ran >&2\nexit 7\n' "$1" >"$1"
-  chmod 755 "$1"
+  cp "$BATS_TEST_TMPDIR/fake" "$1"
 }
 
 @test "criu-program: checkpoint and restore execute skiff-criu beside skiff, with skiff's whole command line" {
   fake_program "$COPY/skiff-criu"
   run -7 "$COPY/skiff" --root "$BATS_TEST_TMPDIR/state" --log-format text checkpoint --image-path /x --leave-running c1
-  printf '%s\n' "$COPY/skiff-criu" --root "$BATS_TEST_TMPDIR/state" --log-format text checkpoint \
+  printf '%s\n' "$COPY/skiff" --root "$BATS_TEST_TMPDIR/state" --log-format text checkpoint \
     --image-path /x --leave-running c1 | diff - "$COPY/skiff-criu.log"
   run -7 "$COPY/skiff" --root "$BATS_TEST_TMPDIR/state" restore --bundle /b -d c2
-  printf '%s\n' "$COPY/skiff-criu" --root "$BATS_TEST_TMPDIR/state" restore --bundle /b -d c2 |
+  printf '%s\n' "$COPY/skiff" --root "$BATS_TEST_TMPDIR/state" restore --bundle /b -d c2 |
     diff - "$COPY/skiff-criu.log"
   # `skiff help checkpoint` is skiff-criu's to answer as well
   run -7 "$COPY/skiff" help checkpoint
-  printf '%s\n' "$COPY/skiff-criu" help checkpoint | diff - "$COPY/skiff-criu.log"
+  printf '%s\n' "$COPY/skiff" help checkpoint | diff - "$COPY/skiff-criu.log"
+}
+
+@test "criu-program: a skiff-criu beside skiff that another user owns or may write is not executed" {
+  fake_program "$COPY/skiff-criu"
+  chown 65534 "$COPY/skiff-criu"
+  run --separate-stderr "$COPY/skiff" checkpoint c1
+  expect_error checkpoint "$COPY/skiff-criu: owned by uid 65534, neither root nor the owner of skiff's binary"
+  chown 0 "$COPY/skiff-criu"
+  chmod g+w "$COPY/skiff-criu"
+  run --separate-stderr "$COPY/skiff" checkpoint c1
+  expect_error checkpoint "$COPY/skiff-criu: writable by group or others"
+  rm "$COPY/skiff-criu"
+  mkdir "$COPY/skiff-criu"
+  run --separate-stderr "$COPY/skiff" checkpoint c1
+  expect_error checkpoint "$COPY/skiff-criu: not a regular file"
+  [[ ! -e $COPY/skiff-criu.log ]]
 }
 
 @test "criu-program: a skiff-criu in \$PATH or the current directory is never executed" {
