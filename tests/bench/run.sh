@@ -272,7 +272,7 @@ if [[ $TESTS == *memlimit* ]]; then
 fi
 row stripped "stripped binary" "<=400 KiB" "$(verdict "$(val stripped skiff)" 409600)"
 # checkpoint/restore's code lives in skiff-criu (src/cli/criu-program.c): linked back into skiff, every
-# run would map and relocate it (~40 KiB of peak RSS). criu's message names are strings of that code.
+# run would map and relocate it (~50 KiB of peak RSS). criu's message names are strings of that code.
 if [[ " $RUNTIMES " == *" skiff "* ]]; then
   criu_program=$(dirname "$SKIFF")/skiff-criu
   [[ -x $criu_program ]] && strip -o "$BENCH_TMP/stripped-criu" "$criu_program" &&
