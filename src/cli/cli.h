@@ -100,5 +100,8 @@ int cmd_events(struct cli_global *g, int argc, char **argv);
 int cmd_ps(struct cli_global *g, int argc, char **argv);
 int cmd_checkpoint(struct cli_global *g, int argc, char **argv);
 int cmd_restore(struct cli_global *g, int argc, char **argv);
+/* checkpoint and restore in a build with criu support: executes skiff-criu with skiff's command
+ * line (criu-program.c); returns only on failure. */
+int cli_criu_program(struct cli_global *g, int argc, char **argv);
 
 #endif

@@ -30,6 +30,17 @@ struct command {
   const char *summary;
 };
 
+#ifdef SKIFF_CRIU_PROGRAM
+/* skiff-criu (criu-program.c): skiff's checkpoint and restore, which skiff executes it for. */
+static const struct command commands[] = {
+    {"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
+    {"restore", cmd_restore, "restore a container from a checkpoint (CRIU)"},
+};
+#else
+#ifdef HAVE_CRIU /* in skiff-criu, not linked into skiff (criu-program.c) */
+#define cmd_checkpoint cli_criu_program
+#define cmd_restore cli_criu_program
+#endif
 static const struct command commands[] = {
     {"create", cmd_create, "create a container"},
     {"start", cmd_start, "start the user process of a created container"},
@@ -49,12 +60,19 @@ static const struct command commands[] = {
     {"checkpoint", cmd_checkpoint, "checkpoint a running container (CRIU)"},
     {"restore", cmd_restore, "restore a container from a checkpoint (CRIU)"},
 };
+#endif
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void print_help(struct cli_option *options, size_t n_options) {
+#ifdef SKIFF_CRIU_PROGRAM
+  printf("Usage: skiff-criu [global options] <command> [command options] [arguments...]\n\n"
+         "skiff-criu is the program that `skiff checkpoint` and `skiff restore` execute, with their\n"
+         "command line: skiff's global options and these two commands.\n\nCommands:\n");
+#else
   printf("Usage: skiff [global options] <command> [command options] [arguments...]\n\n"
          "skiff runs containers from OCI bundles: a directory holding config.json and a root\n"
          "filesystem. It takes runc's commands and options.\n\nCommands:\n");
+#endif
   for (size_t i = 0; i < N_COMMANDS; i++)
     printf("  %-11s%s\n", commands[i].name, commands[i].summary);
   printf("  %-11s%s\n\nGlobal options:\n", "help", "show the help of skiff or of a command");
