@@ -21,6 +21,7 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/criu-describe.h"
 #include "lib/foreground.h"
+#include "lib/hooks.h"
 #include "lib/log.h"
 #include "lib/state.h"
 #include "lib/terminal.h"
@@ -43,6 +44,8 @@ struct restoring {
   struct cgroup *cgroup;
   const char *planned_cgroup; /* its path before cgroup_create made it (record_planned_cgroup) */
   pid_t pid;                  /* the restored init */
+  bool hooks_ran;             /* prestart/createRuntime hooks began: a teardown owes the poststop ones */
+  bool notify_failed;         /* skiff's part of a notification failed, not criu */
 };
 
 static int load_bundle(struct restoring *r, struct skiff_error *err) {
@@ -158,17 +161,56 @@ static int inherit_stdio(int images_fd, InheritFd *fds, InheritFd **ptrs, char *
   return 0;
 }
 
-/* criu's notifications: the pty master of a restored terminal goes to the console socket. */
+/* The spec's state for the hooks: the container "creating", as create's createRuntime hooks see it
+ * (runc 1.1 hands them "stopped", the status of the container object it restores into). */
+static struct oci_state hook_state(const struct restoring *r, pid_t pid) {
+  return (struct oci_state){.oci_version = r->config->oci_version,
+                            .id = (char *)r->id,
+                            .pid = pid,
+                            .bundle = r->bundle,
+                            .rootfs = r->rootfs,
+                            .annotations = r->config->annotations,
+                            .n_annotations = r->config->n_annotations,
+                            .poststop = r->config->hooks.poststop};
+}
+
+/* criu's "setup-namespaces": the restored init (pid) and its namespaces exist, it runs nothing yet.
+ * As runc, the prestart and createRuntime hooks run here (create's step 5), in skiff's namespaces:
+ * a network hook finds the new network namespace at /proc/<pid>/ns/net. A failure aborts the
+ * restore. The init's own hooks (startContainer) and poststart are not run: nothing is exec'd, and
+ * runc runs neither on restore. */
+static int run_restore_hooks(struct restoring *r, pid_t pid, struct skiff_error *err) {
+  const struct oci_hooks *h = &r->config->hooks;
+  if (!h->prestart.n && !h->create_runtime.n)
+    return 0;
+  struct oci_state st = hook_state(r, pid);
+  cleanup_free char *json = oci_state_hook_json(&st, "creating", err);
+  r->hooks_ran = true;
+  if (!json || hooks_run(&h->prestart, "prestart", json, err) < 0)
+    return -1;
+  return hooks_run(&h->create_runtime, "createRuntime", json, err);
+}
+
+/* criu's notifications: the hooks at setup-namespaces; the pty master of a restored terminal goes to
+ * the console socket. */
 static int on_notify(void *opaque, const char *script, int pid, int fd, struct skiff_error *err) {
   struct restoring *r = opaque;
-  if (!strcmp(script, "orphan-pts-master")) {
-    if (fd < 0)
-      return skiff_fail(err, EPROTO, "criu sent no pty master");
-    return terminal_send_to_console_socket(r->copts->console_socket, fd, err);
-  }
-  if (!strcmp(script, "post-restore") && pid > 0)
+  int ret = 0;
+  if (!strcmp(script, "setup-namespaces")) {
+    if (pid <= 0)
+      ret = skiff_fail(err, EPROTO, "criu's setup-namespaces named no process");
+    else {
+      r->pid = pid; /* from here a teardown kills and reaps it */
+      ret = run_restore_hooks(r, pid, err);
+    }
+  } else if (!strcmp(script, "orphan-pts-master")) {
+    ret = fd < 0 ? skiff_fail(err, EPROTO, "criu sent no pty master")
+                 : terminal_send_to_console_socket(r->copts->console_socket, fd, err);
+  } else if (!strcmp(script, "post-restore") && pid > 0) {
     r->pid = pid;
-  return 0;
+  }
+  r->notify_failed = ret < 0;
+  return ret;
 }
 
 static int run_criu(struct restoring *r, const struct criu_options *opts, struct skiff_error *err) {
@@ -217,6 +259,8 @@ static int run_criu(struct restoring *r, const struct criu_options *opts, struct
       r->pid = resp->restore->pid;
     if (resp)
       criu_resp__free_unpacked(resp, NULL);
+    else if (r->notify_failed) /* a hook's error: criu's log has nothing to add */
+      ret = -1;
     else
       ret = criu_error_log_hint(err, opts->work_path, image_path, o.log_file);
   }
@@ -270,6 +314,12 @@ static void restoring_finish(struct restoring *r, bool teardown) {
   }
   if (teardown && r->dir_created)
     state_dir_remove(r->ctx->root, r->id, r->dirfd, &ignored);
+  /* as a create that fails (container.c): once hooks may have acted on the host, the poststop
+   * ones undo it (a network a createRuntime hook made), even when one of those failed */
+  if (teardown && r->hooks_ran && r->config->hooks.poststop.n) {
+    struct oci_state st = hook_state(r, 0);
+    container_run_poststop(&st);
+  }
   if (r->dirfd >= 0)
     close(r->dirfd);
   if (r->config)
