@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
@@ -213,6 +215,55 @@ static int on_notify(void *opaque, const char *script, int pid, int fd, struct s
   return ret;
 }
 
+/* /proc/self/cgroup of a child placed in the container's cgroups as criu will be, on a v1 or hybrid
+ * host, into *out: where the restored container's cgroup mounts come from
+ * (criu_describe_cgroup_mounts). NULL on a v2 host, where the cgroup mount is cgroup2's own. */
+static int placed_cgroups(struct restoring *r, char **out, struct skiff_error *err) {
+  struct statfs st;
+  *out = NULL;
+  if (!r->cgroup || (statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC))
+    return 0;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0)
+    return skiff_fail_errno(err, errno, "restore: pipe");
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return skiff_fail_errno(err, e, "restore: fork");
+  }
+  if (pid == 0) {
+    struct skiff_error ignored;
+    char buf[8192];
+    if (cgroup_place_self(cgroup_placement(r->cgroup), &ignored) < 0)
+      _exit(1);
+    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+    _exit(n > 0 && write(fds[1], buf, (size_t)n) == n ? 0 : 1);
+  }
+  close(fds[1]);
+  char *text = malloc(8193);
+  size_t len = 0;
+  ssize_t n = 1;
+  while (text && len < 8192 && (n = read(fds[0], text + len, 8192 - len)) != 0) {
+    if (n < 0 && errno != EINTR)
+      break;
+    len += n > 0 ? (size_t)n : 0;
+  }
+  close(fds[0]);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!text || n < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == 0) {
+    free(text);
+    return skiff_fail(err, EIO, "restore: cannot read the cgroups of a process placed in the container's");
+  }
+  text[len] = '\0';
+  *out = text;
+  return 0;
+}
+
 static int run_criu(struct restoring *r, const struct criu_options *opts, struct skiff_error *err) {
   const char *image_path = opts->image_path && opts->image_path[0] ? opts->image_path : "checkpoint";
   CriuOpts o = CRIU_OPTS__INIT;
@@ -236,6 +287,11 @@ static int run_criu(struct restoring *r, const struct criu_options *opts, struct
   int ret = criu_describe_flags(&o, opts, err);
   if (ret == 0)
     ret = criu_describe_config(&d, &o, r->config, r->bundle, 0, err);
+  cleanup_free char *cgroups = NULL;
+  if (ret == 0)
+    ret = placed_cgroups(r, &cgroups, err);
+  if (ret == 0)
+    ret = criu_describe_cgroup_mounts(&d, &o, r->config, 0, cgroups, err);
   if (ret == 0)
     ret = criu_describe_cgroup_roots(&d, &o, r->cgroup ? cgroup_path(r->cgroup) : NULL, err);
   if (ret == 0)
