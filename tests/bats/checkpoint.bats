@@ -436,7 +436,7 @@ RECORD_HOOK='state=$(cat); echo "$state" >"$LOG/$0.state"
   local id2
   id2=$(new_id)
   capture skiff restore -d --bundle "$BUNDLE" --image-path "$IMG" "$id2"
-  expect_error restore --runc-lines 20 "error running hook" "createRuntime"
+  expect_error restore --runc-lines 20 --runc "error running hook" "error running hook" "createRuntime"
   [[ $stderr != *"criu's log"* ]] || fail "a hook's failure sent the user to criu's log: $stderr"
   run skiff state "$id2"
   [[ $status -ne 0 ]] || fail "the failed restore left a container: $output"
