@@ -499,7 +499,10 @@ RECORD_HOOK='state=$(cat); echo "$state" >"$LOG/$0.state"
     ((tries-- > 0)) || fail "no answer from the restored container at $addr:80"
     sleep 0.1
   done
-  [[ $reply == "answer 3" ]] || fail "the restored server answered \"$reply\", not the third answer"
+  # its count from before the dump goes on (a server started afresh would say 1); the answers to the
+  # connections made while the restore was under way may be lost, with runc as with skiff
+  [[ $reply =~ ^answer\ ([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 3)) ||
+    fail "the restored server answered \"$reply\", not the count from before the dump"
   host_skiff delete --force "$id2"
   expect_nothing_left
 }
