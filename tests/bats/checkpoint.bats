@@ -602,6 +602,9 @@ RECORD_HOOK='state=$(cat); echo "$state" >"$LOG/$0.state"
   local shared
   shared=$(shared_dir)
   cp "$(helper_program unix-sender)" "$ROOTFS/bin/unix-sender"
+  # criu finds a unix socket's peer through sock_diag, in the container's network namespace: the
+  # receiver outside the container must be in it, here the host's
+  remove_namespace network
   # the receiver, on the host: one line per datagram
   python3 -c 'import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
