@@ -599,8 +599,11 @@ RECORD_HOOK='state=$(cat); echo "$state" >"$LOG/$0.state"
 @test "checkpoint/restore --ext-unix-sk: a socket connected to a receiver outside the container goes on sending to it" {
   requires_criu_host
   requires python3
-  local shared
-  shared=$(shared_dir)
+  # the receiver's socket by the same path on the host and in the container: criu's restore
+  # connects to the peer's name from inside the container
+  local shared=$BATS_TEST_TMPDIR/unix
+  mkdir -p "$shared"
+  update_config '.mounts += [{destination: $d, type: "bind", source: $d, options: ["rbind", "rw"]}]' --arg d "$shared"
   cp "$(helper_program unix-sender)" "$ROOTFS/bin/unix-sender"
   # criu finds a unix socket's peer through sock_diag, in the container's network namespace: the
   # receiver outside the container must be in it, here the host's
@@ -614,7 +617,7 @@ with open(sys.argv[2], "a", buffering=1) as out:
         out.write(s.recv(64).decode())' "$shared/sock" "$shared/received" 3>&- &
   defer kill $!
   wait_for_file "$shared/sock"
-  set_args unix-sender /shared/sock
+  set_args unix-sender "$shared/sock"
   start_detached "$ID"
   received() { wc -l <"$shared/received" 2>/dev/null || echo 0; }
   local tries=200
