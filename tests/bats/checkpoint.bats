@@ -685,7 +685,7 @@ mem_limit() {
   local full=33554432
   v2_host || full=67108864
   [[ $results == "soft:33554432 full:$full ignore:33554432 strict:failed " ]] ||
-    fail "memory limits after restore per mode: $results (strict: $(cat "$BATS_TEST_TMPDIR/strict.err"))"
+    fail "memory limits after restore per mode: $results (errors: $(cat "$BATS_TEST_TMPDIR"/*.err))"
   [[ $(cat "$BATS_TEST_TMPDIR/strict.err") == *"existing cgroups"* ]] ||
     fail "strict failed for another reason: $(cat "$BATS_TEST_TMPDIR/strict.err")"
 }
