@@ -7,7 +7,8 @@
 int cmd_restore(struct cli_global *g, int argc, char **argv) {
   static const struct cli_usage usage = {
       "restore", "<container-id>", "container id", 1, 1,
-      "Restore a container checkpointed by skiff checkpoint, as a new container of the bundle. In the\n"
+      "Restore a container checkpointed by skiff checkpoint, as a new container of the bundle. Its prestart\n"
+      "and createRuntime hooks run once criu has made its namespaces, before its processes run. In the\n"
       "foreground, wait for it, delete it and exit with its exit status, as run does."};
   struct criu_options o = {.status_fd = -1};
   struct create_options c = {0};

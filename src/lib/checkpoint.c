@@ -111,6 +111,8 @@ static int dump(const struct loaded_container *lc, const struct oci_config *conf
   }
   if (ret == 0)
     ret = criu_describe_config(&d, &o, config, lc->state->bundle, lc->state->pid, err);
+  if (ret == 0)
+    ret = criu_describe_cgroup_mounts(&d, &o, config, lc->state->pid, NULL, err);
   if (ret == 0 && !opts->pre_dump)
     ret = save_descriptors(images_fd, lc->state->pid, err);
   struct criu_session s = {.pid = -1, .sk = -1};

@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/mountinfo.h"
 #include "lib/mounts.h"
 #include "lib/utils.h"
+#include "oci/cleanup.h"
 
 void criu_description_init(struct criu_description *d) {
   memset(d, 0, sizeof *d);
@@ -101,7 +103,8 @@ static const struct {
 
 int criu_describe_config(struct criu_description *d, CriuOpts *o, const struct oci_config *config,
                          const char *bundle, pid_t pid, struct skiff_error *err) {
-  size_t cap = config->n_mounts + 2;
+  size_t cap = config->n_mounts + 2 + CRIU_MAX_CGROUP_MOUNTS;
+  d->cap_maps = cap;
   d->maps = calloc(cap, sizeof *d->maps);
   d->map_ptrs = calloc(cap, sizeof *d->map_ptrs);
   d->strings = calloc(2 * cap, sizeof *d->strings);
@@ -158,6 +161,106 @@ int criu_describe_config(struct criu_description *d, CriuOpts *o, const struct o
   o->n_inherit_fd = d->n_inherit;
   o->inherit_fd = d->inherit_ptrs;
   return 0;
+}
+
+static const struct oci_mount *cgroup_mount(const struct oci_config *config) {
+  for (size_t i = 0; i < config->n_mounts; i++)
+    if (config->mounts[i].type && !strcmp(config->mounts[i].type, "cgroup"))
+      return &config->mounts[i];
+  return NULL;
+}
+
+/* The path of the /proc/<pid>/cgroup line ("id:ctrls:path") whose controllers are all among a v1
+ * hierarchy's super options, and its id; NULL when none. */
+static const char *own_cgroup(const char *cgroups, const char *super_options, unsigned long *id, size_t *len) {
+  for (const char *p = cgroups; *p;) {
+    size_t n = strcspn(p, "\n");
+    const char *c1 = memchr(p, ':', n);
+    const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(p + n - c1 - 1)) : NULL;
+    if (c2 && c2 > c1 + 1) {
+      bool all = true;
+      for (const char *w = c1 + 1; w < c2 && all;) {
+        const char *comma = memchr(w, ',', (size_t)(c2 - w));
+        size_t wl = comma ? (size_t)(comma - w) : (size_t)(c2 - w);
+        all = option_list_has(super_options, w, wl);
+        w += wl + 1;
+      }
+      if (all) {
+        *id = strtoul(p, NULL, 10);
+        *len = (size_t)(p + n - c2 - 1);
+        return c2 + 1;
+      }
+    }
+    p += n;
+    if (*p == '\n')
+      p++;
+  }
+  return NULL;
+}
+
+static int add_ext_mount(struct criu_description *d, char *key, char *val, struct skiff_error *err) {
+  if (d->n_maps >= d->cap_maps) {
+    free(key);
+    free(val);
+    return skiff_fail(err, E2BIG, "criu request: more than %d cgroup hierarchies", CRIU_MAX_CGROUP_MOUNTS);
+  }
+  if (!(key = keep_string(d, key, 2 * d->cap_maps))) {
+    free(val);
+    return skiff_fail_errno(err, ENOMEM, "criu request");
+  }
+  if (!(val = keep_string(d, val, 2 * d->cap_maps)))
+    return skiff_fail_errno(err, ENOMEM, "criu request");
+  ExtMountMap *map = &d->maps[d->n_maps];
+  ext_mount_map__init(map);
+  map->key = key;
+  map->val = val;
+  d->map_ptrs[d->n_maps++] = map;
+  return 0;
+}
+
+int criu_describe_cgroup_mounts(struct criu_description *d, CriuOpts *o, const struct oci_config *config, pid_t pid,
+                                const char *self_cgroups, struct skiff_error *err) {
+  const struct oci_mount *m = cgroup_mount(config);
+  if (!m || oci_config_namespace(config, OCI_NS_CGROUP) || (pid <= 0 && !self_cgroups))
+    return 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/mountinfo", pid > 0 ? (int)pid : (int)getpid());
+  cleanup_free char *mountinfo = read_proc_file(path, err);
+  if (!mountinfo)
+    return -1;
+  size_t dest_len = strlen(m->destination);
+  while (dest_len > 1 && m->destination[dest_len - 1] == '/')
+    dest_len--;
+  struct mountinfo_iter it;
+  struct mountinfo_entry e;
+  uint64_t done = 0; /* hierarchy ids already described: the host may mount one twice */
+  int ret = 0;
+  mountinfo_iter_init(&it, mountinfo);
+  while (ret == 0 && mountinfo_iter_next(&it, &e)) {
+    if (strcmp(e.fstype, "cgroup") != 0)
+      continue;
+    if (pid > 0) { /* the init's own: under the cgroup mount's destination */
+      if (strncmp(e.mountpoint, m->destination, dest_len) != 0 || e.mountpoint[dest_len] != '/')
+        continue;
+      ret = add_ext_mount(d, strdup(e.mountpoint), strdup(e.mountpoint), err);
+      continue;
+    }
+    unsigned long id;
+    size_t len;
+    const char *cg = own_cgroup(self_cgroups, e.super_options, &id, &len);
+    if (!cg || (id < 64 && (done & (1ull << id))))
+      continue;
+    if (id < 64)
+      done |= 1ull << id;
+    const char *name = strrchr(e.mountpoint, '/');
+    name = name ? name + 1 : e.mountpoint;
+    ret = add_ext_mount(d, xasprintf("%.*s/%s", (int)dest_len, m->destination, name),
+                        xasprintf("%s%.*s", e.mountpoint, (int)(len == 1 && cg[0] == '/' ? 0 : len), cg), err);
+  }
+  mountinfo_iter_release(&it);
+  o->n_ext_mnt = d->n_maps;
+  o->ext_mnt = d->map_ptrs;
+  return ret;
 }
 
 int criu_describe_cgroup_roots(struct criu_description *d, CriuOpts *o, const char *stored_path,

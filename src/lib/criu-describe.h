@@ -13,12 +13,13 @@
 #include "oci/config.h"
 
 #define CRIU_MAX_INHERIT 2
+#define CRIU_MAX_CGROUP_MOUNTS 32 /* v1 hierarchies in a container's cgroup mount */
 
 /* The arrays the request points into; criu_description_free releases them. */
 struct criu_description {
   ExtMountMap *maps;
   ExtMountMap **map_ptrs;
-  size_t n_maps;
+  size_t n_maps, cap_maps;
   char **strings; /* what was formatted for maps and external, freed with the description */
   size_t n_strings;
   char **external;
@@ -42,6 +43,15 @@ int criu_describe_flags(CriuOpts *o, const struct criu_options *opts, struct ski
  * where relative bind sources are): the external mounts and namespaces, set into o. */
 int criu_describe_config(struct criu_description *d, CriuOpts *o, const struct oci_config *config,
                          const char *bundle, pid_t pid, struct skiff_error *err);
+
+/* On a v1 or hybrid host, a "cgroup" mount without a cgroup namespace is one bind mount per v1
+ * hierarchy (mounts-cgroup.c) of a cgroup directory, whose hierarchy's root criu does not see in
+ * the container: each is external, as runc describes them. Dump (pid: the init): the init's cgroup
+ * mounts, by mount point. Restore (pid 0, self_cgroups: /proc/self/cgroup of a process placed in the
+ * restored container's cgroups): each host hierarchy's directory of that cgroup, under the same
+ * key. Call after criu_describe_config. */
+int criu_describe_cgroup_mounts(struct criu_description *d, CriuOpts *o, const struct oci_config *config, pid_t pid,
+                                const char *self_cgroups, struct skiff_error *err);
 
 /* Restore: the container's cgroup (the stored path, cgroup.h) as criu's cgroup roots. */
 int criu_describe_cgroup_roots(struct criu_description *d, CriuOpts *o, const char *stored_path,

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
@@ -21,6 +23,7 @@
 #include "lib/cgroups/cgroup.h"
 #include "lib/criu-describe.h"
 #include "lib/foreground.h"
+#include "lib/hooks.h"
 #include "lib/log.h"
 #include "lib/state.h"
 #include "lib/terminal.h"
@@ -43,6 +46,8 @@ struct restoring {
   struct cgroup *cgroup;
   const char *planned_cgroup; /* its path before cgroup_create made it (record_planned_cgroup) */
   pid_t pid;                  /* the restored init */
+  bool hooks_ran;             /* prestart/createRuntime hooks began: a teardown owes the poststop ones */
+  bool notify_failed;         /* skiff's part of a notification failed, not criu */
 };
 
 static int load_bundle(struct restoring *r, struct skiff_error *err) {
@@ -158,16 +163,104 @@ static int inherit_stdio(int images_fd, InheritFd *fds, InheritFd **ptrs, char *
   return 0;
 }
 
-/* criu's notifications: the pty master of a restored terminal goes to the console socket. */
+/* The spec's state for the hooks: the container "creating", as create's createRuntime hooks see it
+ * (runc 1.1 hands them "stopped", the status of the container object it restores into). */
+static struct oci_state hook_state(const struct restoring *r, pid_t pid) {
+  return (struct oci_state){.oci_version = r->config->oci_version,
+                            .id = (char *)r->id,
+                            .pid = pid,
+                            .bundle = r->bundle,
+                            .rootfs = r->rootfs,
+                            .annotations = r->config->annotations,
+                            .n_annotations = r->config->n_annotations,
+                            .poststop = r->config->hooks.poststop};
+}
+
+/* criu's "setup-namespaces": the restored init (pid) and its namespaces exist, it runs nothing yet.
+ * As runc, the prestart and createRuntime hooks run here (create's step 5), in skiff's namespaces:
+ * a network hook finds the new network namespace at /proc/<pid>/ns/net. A failure aborts the
+ * restore. The init's own hooks (startContainer) and poststart are not run: nothing is exec'd, and
+ * runc runs neither on restore. */
+static int run_restore_hooks(struct restoring *r, pid_t pid, struct skiff_error *err) {
+  const struct oci_hooks *h = &r->config->hooks;
+  if (!h->prestart.n && !h->create_runtime.n)
+    return 0;
+  struct oci_state st = hook_state(r, pid);
+  cleanup_free char *json = oci_state_hook_json(&st, "creating", err);
+  r->hooks_ran = true;
+  if (!json || hooks_run(&h->prestart, "prestart", json, err) < 0)
+    return -1;
+  return hooks_run(&h->create_runtime, "createRuntime", json, err);
+}
+
+/* criu's notifications: the hooks at setup-namespaces; the pty master of a restored terminal goes to
+ * the console socket. */
 static int on_notify(void *opaque, const char *script, int pid, int fd, struct skiff_error *err) {
   struct restoring *r = opaque;
-  if (!strcmp(script, "orphan-pts-master")) {
-    if (fd < 0)
-      return skiff_fail(err, EPROTO, "criu sent no pty master");
-    return terminal_send_to_console_socket(r->copts->console_socket, fd, err);
-  }
-  if (!strcmp(script, "post-restore") && pid > 0)
+  int ret = 0;
+  if (!strcmp(script, "setup-namespaces")) {
+    if (pid <= 0)
+      ret = skiff_fail(err, EPROTO, "criu's setup-namespaces named no process");
+    else {
+      r->pid = pid; /* from here a teardown kills and reaps it */
+      ret = run_restore_hooks(r, pid, err);
+    }
+  } else if (!strcmp(script, "orphan-pts-master")) {
+    ret = fd < 0 ? skiff_fail(err, EPROTO, "criu sent no pty master")
+                 : terminal_send_to_console_socket(r->copts->console_socket, fd, err);
+  } else if (!strcmp(script, "post-restore") && pid > 0) {
     r->pid = pid;
+  }
+  r->notify_failed = ret < 0;
+  return ret;
+}
+
+/* /proc/self/cgroup of a child placed in the container's cgroups as criu will be, on a v1 or hybrid
+ * host, into *out: where the restored container's cgroup mounts come from
+ * (criu_describe_cgroup_mounts). NULL on a v2 host, where the cgroup mount is cgroup2's own. */
+static int placed_cgroups(struct restoring *r, char **out, struct skiff_error *err) {
+  struct statfs st;
+  *out = NULL;
+  if (!r->cgroup || (statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC))
+    return 0;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0)
+    return skiff_fail_errno(err, errno, "restore: pipe");
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return skiff_fail_errno(err, e, "restore: fork");
+  }
+  if (pid == 0) {
+    struct skiff_error ignored;
+    char buf[8192];
+    if (cgroup_place_self(cgroup_placement(r->cgroup), &ignored) < 0)
+      _exit(1);
+    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+    _exit(n > 0 && write(fds[1], buf, (size_t)n) == n ? 0 : 1);
+  }
+  close(fds[1]);
+  char *text = malloc(8193);
+  size_t len = 0;
+  ssize_t n = 1;
+  while (text && len < 8192 && (n = read(fds[0], text + len, 8192 - len)) != 0) {
+    if (n < 0 && errno != EINTR)
+      break;
+    len += n > 0 ? (size_t)n : 0;
+  }
+  close(fds[0]);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!text || n < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == 0) {
+    free(text);
+    return skiff_fail(err, EIO, "restore: cannot read the cgroups of a process placed in the container's");
+  }
+  text[len] = '\0';
+  *out = text;
   return 0;
 }
 
@@ -194,6 +287,11 @@ static int run_criu(struct restoring *r, const struct criu_options *opts, struct
   int ret = criu_describe_flags(&o, opts, err);
   if (ret == 0)
     ret = criu_describe_config(&d, &o, r->config, r->bundle, 0, err);
+  cleanup_free char *cgroups = NULL;
+  if (ret == 0)
+    ret = placed_cgroups(r, &cgroups, err);
+  if (ret == 0)
+    ret = criu_describe_cgroup_mounts(&d, &o, r->config, 0, cgroups, err);
   if (ret == 0)
     ret = criu_describe_cgroup_roots(&d, &o, r->cgroup ? cgroup_path(r->cgroup) : NULL, err);
   if (ret == 0)
@@ -217,6 +315,8 @@ static int run_criu(struct restoring *r, const struct criu_options *opts, struct
       r->pid = resp->restore->pid;
     if (resp)
       criu_resp__free_unpacked(resp, NULL);
+    else if (r->notify_failed) /* a hook's error: criu's log has nothing to add */
+      ret = -1;
     else
       ret = criu_error_log_hint(err, opts->work_path, image_path, o.log_file);
   }
@@ -270,6 +370,12 @@ static void restoring_finish(struct restoring *r, bool teardown) {
   }
   if (teardown && r->dir_created)
     state_dir_remove(r->ctx->root, r->id, r->dirfd, &ignored);
+  /* as a create that fails (container.c): once hooks may have acted on the host, the poststop
+   * ones undo it (a network a createRuntime hook made), even when one of those failed */
+  if (teardown && r->hooks_ran && r->config->hooks.poststop.n) {
+    struct oci_state st = hook_state(r, 0);
+    container_run_poststop(&st);
+  }
   if (r->dirfd >= 0)
     close(r->dirfd);
   if (r->config)

@@ -8,7 +8,8 @@
 #      stream and bats' exit status in the host's output directory, and powers off; or, when there are
 #      systemd bats files, has busybox init exec systemd (its restart action, on SIGQUIT) with a default
 #      target whose one service is
-#   3. runs the systemd bats files with systemd as PID 1, appends their TAP stream, and powers off.
+#   3. runs the systemd bats files with systemd as PID 1 (then the criu files' tests tagged
+#      $VM_CRIU_TAGS), appends their TAP stream, and powers off.
 out=/run/skiff-vm
 
 # mount_hybrid DIR: the hybrid layout (v1 controllers, cgroup2 at unified/, name=systemd), which systemd
@@ -127,11 +128,21 @@ stage3() {
   [ -e /sys/fs/cgroup/cgroup.controllers ] && layout=v2
   echo "${info:+$info; then }systemd $(systemctl --version | awk 'NR == 1 { print $2 }') as PID 1," \
     "cgroup $layout" >$out/info
-  # shellcheck disable=SC2086 # lists of words
-  cd "$VM_BUILD_DIR" &&
+  cd "$VM_BUILD_DIR" || echo 1 >$out/status
+  if [ -n "$VM_SYSTEMD_FILES" ]; then
+    # shellcheck disable=SC2086 # lists of words
     SKIFF_BINARY=$VM_SKIFF SKIFF_BUILDDIR=$VM_BUILD_DIR bats --tap $VM_BATS_FLAGS $VM_SYSTEMD_FILES >>$out/tap 2>&1
-  code=$?
-  [ "$(cat $out/status)" = 0 ] && echo $code >$out/status
+    code=$?
+    [ "$(cat $out/status)" = 0 ] && echo $code >$out/status
+  fi
+  # criu's tests of the cgroups (run.sh: the hybrid guest's), on this layout
+  if [ -n "$VM_CRIU_FILES" ]; then
+    # shellcheck disable=SC2086 # lists of words
+    SKIFF_BINARY=$VM_SKIFF SKIFF_BUILDDIR=$VM_BUILD_DIR bats --tap --filter-tags "$VM_CRIU_TAGS" $VM_BATS_FLAGS \
+      $VM_CRIU_FILES >>$out/tap 2>&1
+    code=$?
+    [ "$(cat $out/status)" = 0 ] && echo $code >$out/status
+  fi
   sync
   poweroff -f
 }

@@ -7,7 +7,8 @@
 # to $SKIFF_VM_TESTS, else tests/bats/vm-smoke.bats and tests/bats/cgroups*.bats; then the guest boots
 # systemd as PID 1 and runs $SKIFF_VM_SYSTEMD_TESTS (default without FILE arguments:
 # tests/bats/systemd.bats; empty: no systemd stage), in the same TAP stream; and a second guest runs
-# those once more on a hybrid layout with systemd as PID 1 from the start (SKIFF_VM_HYBRID=0: not); and
+# those once more on a hybrid layout with systemd as PID 1 from the start, with the tests of the criu
+# files tagged $SKIFF_VM_HYBRID_CRIU_TAGS (default: cgroups) (SKIFF_VM_HYBRID=0: not); and
 # another v2 guest runs $SKIFF_VM_CRIU_TESTS (default without FILE arguments: tests/bats/checkpoint.bats,
 # criu's; empty: none). The guest is Debian's
 # linux-image-amd64 under qemu, booted from a busybox initramfs; its root is this host's root, shared
@@ -32,11 +33,13 @@ cache=${cache:-/var/cache/skiff-vm}
 # throttling tests (cgroups-resources.bats), the guest has no disk; then what criu needs for
 # checkpoint.bats: nf_tables (criu check: kerndat_has_nftables_concat), the sock_diag modules it collects
 # sockets with, conntrack's netlink for a network namespace's connections, the xt mark match of its
-# iptables lock
+# iptables lock; and skiff-bridge's (a container restored into a network of its own): the bridge and
+# veth links, the nat chain with its masquerade, nat, ct and fib expressions
 modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio
   netfs fscache 9p overlay loop crc32c_generic libcrc32c nfnetlink nf_tables unix_diag inet_diag tcp_diag
   udp_diag raw_diag netlink_diag af_packet_diag nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack
-  nf_conntrack_netlink x_tables xt_mark nft_compat"
+  nf_conntrack_netlink x_tables xt_mark nft_compat llc stp bridge veth nf_nat nft_chain_nat nft_masq
+  nft_nat nft_ct nft_fib nft_fib_ipv4"
 
 files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
@@ -166,9 +169,10 @@ write_env() {
   printf "VM_SKIFF='%s'\nVM_BUILD_DIR='%s'\nVM_FILES='%s'\nVM_BATS_FLAGS='%s'\nVM_FIXTURE='%s'\n" \
     "$skiff" "$build_dir" "$1" "${BATS_FLAGS-}" "$fixture"
   printf "VM_SYSTEMD_FILES='%s'\nVM_MODE='%s'\n" "$2" "$3"
+  printf "VM_CRIU_FILES='%s'\nVM_CRIU_TAGS='%s'\n" "${4-}" "${5-}"
   # directories the guest's fresh /tmp and /run would hide: mounted back from the host
   printf "VM_BINDS='%s'\n" "$(printf '%s\n' "$build_dir" "$srcdir" "$(dirname "$skiff")" \
-    "${files[@]%/*}" "${systemd_files[@]%/*}" "$fixture" | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
+    "${files[@]%/*}" "${systemd_files[@]%/*}" "${criu_files[@]%/*}" "$fixture" | grep -E '^/(tmp|run)/' | sort -u | tr '\n' ' ')"
 }
 
 # boot NAME OUT KERNEL-ARGS: one guest, whose TAP stream is shown as it writes it into OUT/tap. Returns
@@ -233,10 +237,15 @@ if [[ ${#criu_files[@]} -gt 0 ]]; then
   boot criu "$work/out-criu" cgroup_no_v1=all || result=1
 fi
 # the systemd files again on a hybrid host (v1 controllers, cgroup2 for systemd's own tracking), the
-# layout where skiff makes the cgroups of the controllers systemd leaves alone
-if [[ ${#systemd_files[@]} -gt 0 && ${SKIFF_VM_HYBRID-1} != 0 ]]; then
+# layout where skiff makes the cgroups of the controllers systemd leaves alone; and the criu files'
+# tests tagged $SKIFF_VM_HYBRID_CRIU_TAGS (default: cgroups, restores into the v1 controllers' cgroups
+# with their limits; empty: none)
+hybrid_tags=${SKIFF_VM_HYBRID_CRIU_TAGS-cgroups}
+hybrid_criu=
+[[ -n $hybrid_tags && -x /lib/systemd/systemd ]] && hybrid_criu=${criu_files[*]}
+if [[ (${#systemd_files[@]} -gt 0 || -n $hybrid_criu) && ${SKIFF_VM_HYBRID-1} != 0 ]]; then
   mkdir -p "$work/out-hybrid"
-  write_env "" "${systemd_files[*]}" systemd >"$work/out-hybrid/env"
+  write_env "" "${systemd_files[*]}" systemd "$hybrid_criu" "$hybrid_tags" >"$work/out-hybrid/env"
   echo 0 >"$work/out-hybrid/status"
   boot hybrid "$work/out-hybrid" "systemd.unified_cgroup_hierarchy=0" ||
     result=1
