@@ -68,6 +68,13 @@ fake_program() {
   [[ ! -e $COPY/skiff-criu.log ]]
 }
 
+# installed_program_path: the libexec path of skiff-criu that skiff holds, one NUL-terminated string
+# of its read-only data (a sanitizer build packs other strings against it: a match across NULs took
+# them in).
+installed_program_path() {
+  tr '\0' '\n' <"$SKIFF" | grep -a -x '/[^[:space:]]*/skiff/skiff-criu' | head -1
+}
+
 @test "criu-program: a skiff-criu in \$PATH or the current directory is never executed" {
   mkdir -p "$BATS_TEST_TMPDIR/path" "$BATS_TEST_TMPDIR/cwd"
   fake_program "$BATS_TEST_TMPDIR/path/skiff-criu"
@@ -78,7 +85,7 @@ fake_program() {
   [[ ! -e $BATS_TEST_TMPDIR/path/skiff-criu.log && ! -e $BATS_TEST_TMPDIR/cwd/skiff-criu.log ]]
   # ... and, unless one is installed in the libexec directory, the error names where it looked
   local libexec
-  libexec=$(grep -a -o '/[^[:space:]]*/skiff/skiff-criu' "$SKIFF" | head -1)
+  libexec=$(installed_program_path)
   [[ -n $libexec ]] || fail "no libexec path of skiff-criu in $SKIFF"
   if [[ ! -e $libexec ]]; then
     assert_equal "$stderr" "skiff: checkpoint: skiff-criu, which runs checkpoint and restore, is neither at $COPY/skiff-criu nor at $libexec"
@@ -89,7 +96,7 @@ fake_program() {
   # the names of criu's RPC messages and libprotobuf-c's: strings of skiff-criu's read-only data
   local program
   program=$(dirname "$SKIFF")/skiff-criu
-  [[ -x $program ]] || program=$(grep -a -o '/[^[:space:]]*/skiff/skiff-criu' "$SKIFF" | head -1)
+  [[ -x $program ]] || program=$(installed_program_path)
   [[ -x $program ]] || fail "no skiff-criu beside $SKIFF or in the libexec directory it names"
   grep -q -a -e criu_req -e protobuf-c "$program" || fail "$program has no criu messages: the test looks for the wrong names"
   run grep -c -a -e criu_req -e protobuf-c "$SKIFF"
