@@ -12,6 +12,13 @@ struct loaded_container {
   const char *status;
 };
 
+/* A bundle as create and restore read it: the directory's real path, config.json's bytes (kept
+ * in the state dir for exec) and what they parse to; then the rootfs, a directory, by its real path. */
+int bundle_read_config(const char *dir, char **bundle, char **config_json, size_t *config_len,
+                       struct oci_config **config, struct skiff_error *err);
+int bundle_resolve_rootfs(const char *bundle, const struct oci_config *config, char **rootfs,
+                          struct skiff_error *err);
+
 int container_load(const struct skiff_context *ctx, const char *id, bool lock, struct loaded_container *out,
                    struct skiff_error *err);
 void container_unload(struct loaded_container *lc);

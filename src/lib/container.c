@@ -134,32 +134,44 @@ static void warn_unknown_capabilities(const struct oci_process *p) {
                     i, sets[s]->v[i]);
 }
 
-static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
-  if (!(l->bundle = realpath(bundle ? bundle : ".", NULL)))
-    return skiff_fail_errno(err, errno, "bundle %s", bundle ? bundle : ".");
-  cleanup_close int bundle_fd = open(l->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+int bundle_read_config(const char *dir, char **bundle, char **config_json, size_t *config_len,
+                       struct oci_config **config, struct skiff_error *err) {
+  if (!(*bundle = realpath(dir ? dir : ".", NULL)))
+    return skiff_fail_errno(err, errno, "bundle %s", dir ? dir : ".");
+  cleanup_close int bundle_fd = open(*bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (bundle_fd < 0)
-    return skiff_fail_errno(err, errno, "bundle %s", l->bundle);
-  l->config_json = read_file_limited(bundle_fd, "config.json", OCI_CONFIG_MAX_BYTES, &l->config_len, err);
-  if (!l->config_json)
+    return skiff_fail_errno(err, errno, "bundle %s", *bundle);
+  *config_json = read_file_limited(bundle_fd, "config.json", OCI_CONFIG_MAX_BYTES, config_len, err);
+  if (!*config_json)
     return err->code == EFBIG ? -1 : skiff_fail_errno(err, err->code, "config.json");
-  l->config = oci_config_parse(l->config_json, l->config_len, "config.json", err);
-  if (!l->config)
-    return -1;
-  if (!l->config->has_process)
-    return skiff_fail(err, EINVAL, "config.json: process: required");
-  if (!l->config->has_root)
+  *config = oci_config_parse(*config_json, *config_len, "config.json", err);
+  return *config ? 0 : -1;
+}
+
+int bundle_resolve_rootfs(const char *bundle, const struct oci_config *config, char **rootfs,
+                          struct skiff_error *err) {
+  if (!config->has_root)
     return skiff_fail(err, EINVAL, "config.json: root: required");
-  const char *root = l->config->root.path;
-  cleanup_free char *joined = root[0] == '/' ? strdup(root) : xasprintf("%s/%s", l->bundle, root);
+  const char *root = config->root.path;
+  cleanup_free char *joined = root[0] == '/' ? strdup(root) : xasprintf("%s/%s", bundle, root);
   struct stat st;
   if (!joined)
     return skiff_fail_errno(err, ENOMEM, "config.json: root.path");
   /* runc's words: "no such file or directory", "permission denied" (a rootfs the caller cannot reach) */
-  if (!(l->rootfs = realpath(joined, NULL)) || stat(l->rootfs, &st) < 0)
+  if (!(*rootfs = realpath(joined, NULL)) || stat(*rootfs, &st) < 0)
     return skiff_fail_errno(err, errno, "config.json: root.path: rootfs \"%s\"", joined);
   if (!S_ISDIR(st.st_mode))
-    return skiff_fail(err, ENOTDIR, "config.json: root.path: rootfs \"%s\" is not a directory", l->rootfs);
+    return skiff_fail(err, ENOTDIR, "config.json: root.path: rootfs \"%s\" is not a directory", *rootfs);
+  return 0;
+}
+
+static int resolve_bundle(struct launch *l, const char *bundle, struct skiff_error *err) {
+  if (bundle_read_config(bundle, &l->bundle, &l->config_json, &l->config_len, &l->config, err) < 0)
+    return -1;
+  if (!l->config->has_process)
+    return skiff_fail(err, EINVAL, "config.json: process: required");
+  if (bundle_resolve_rootfs(l->bundle, l->config, &l->rootfs, err) < 0)
+    return -1;
   warn_unknown_capabilities(&l->config->process);
   for (size_t i = 0; i < l->config->n_mounts; i++)
     if (l->config->mounts[i].destination_was_relative)

@@ -51,22 +51,9 @@ struct restoring {
 };
 
 static int load_bundle(struct restoring *r, struct skiff_error *err) {
-  const char *bundle = r->copts->bundle;
-  if (!(r->bundle = realpath(bundle ? bundle : ".", NULL)))
-    return skiff_fail_errno(err, errno, "bundle %s", bundle ? bundle : ".");
-  cleanup_close int fd = open(r->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return skiff_fail_errno(err, errno, "bundle %s", r->bundle);
-  if (!(r->config_json = read_file_limited(fd, "config.json", OCI_CONFIG_MAX_BYTES, &r->config_len, err)))
-    return err->code == EFBIG ? -1 : skiff_fail_errno(err, err->code, "config.json");
-  if (!(r->config = oci_config_parse(r->config_json, r->config_len, "config.json", err)))
+  if (bundle_read_config(r->copts->bundle, &r->bundle, &r->config_json, &r->config_len, &r->config, err) < 0 ||
+      bundle_resolve_rootfs(r->bundle, r->config, &r->rootfs, err) < 0)
     return -1;
-  if (!r->config->has_root)
-    return skiff_fail(err, EINVAL, "config.json: root: required");
-  const char *root = r->config->root.path;
-  cleanup_free char *joined = root[0] == '/' ? strdup(root) : xasprintf("%s/%s", r->bundle, root);
-  if (!joined || !(r->rootfs = realpath(joined, NULL)))
-    return skiff_fail_errno(err, joined ? errno : ENOMEM, "config.json: root.path: rootfs \"%s\"", joined ? joined : root);
   if (r->config->process.terminal && !r->copts->console_socket)
     return skiff_fail(err, EINVAL, "cannot restore a container with a terminal without --console-socket");
   if (!r->config->process.terminal && r->copts->console_socket)
